@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* libthinice: libcoap context setup, endpoints from listen URIs, loop attachment. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <coap3/coap.h>
+
+#include "ti_addr.h"
+#include "ti_coap.h"
+#include "ti_err.h"
+#include "ti_loop.h"
+
+coap_context_t *
+ti_coap_context_new(const struct ti_coap_limits *limits, void *app_data)
+{
+	coap_context_t *ctx = coap_new_context(NULL);
+
+	if (ctx == NULL)
+		return NULL;
+	coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	if (limits != NULL && limits->max_idle_sessions)
+		coap_context_set_max_idle_sessions(ctx, limits->max_idle_sessions);
+	if (limits != NULL && limits->session_timeout)
+		coap_context_set_session_timeout(ctx, limits->session_timeout);
+	coap_set_app_data(ctx, app_data);
+	return ctx;
+}
+
+int
+ti_coap_check_listen(const char *value, char *err, size_t errlen)
+{
+	struct ti_uri u;
+	int r = ti_uri_parse(value, &u);
+
+	if (r == TI_ESCHEME) {
+		snprintf(err, errlen, "not a CoAP URI (coap://, coap+tcp://)");
+		return r;
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "expected a URI like coap://0.0.0.0:5683 or coap://[::]:5683");
+		return r;
+	}
+	if (u.path[0] != '\0' && strcmp(u.path, "/") != 0) {
+		snprintf(err, errlen, "a listen URI has no path");
+		return TI_EPARSE;
+	}
+	if (u.query[0] != '\0') {
+		snprintf(err, errlen, "a listen URI has no query");
+		return TI_EPARSE;
+	}
+	if (u.transport == TI_TRANSPORT_DTLS || u.transport == TI_TRANSPORT_TLS) {
+		snprintf(err, errlen, "%s:// is not supported yet (no DTLS/TLS credentials)",
+			 ti_transport_scheme(u.transport));
+		return TI_ESCHEME;
+	}
+	if (u.transport == TI_TRANSPORT_TCP && !coap_tcp_is_supported()) {
+		snprintf(err, errlen, "this libcoap has no TCP support");
+		return TI_ESCHEME;
+	}
+	return 0;
+}
+
+void
+ti_coap_address_from(coap_address_t *ca, const struct sockaddr *sa, socklen_t len)
+{
+	coap_address_init(ca);
+	memcpy(&ca->addr, sa, len);
+	ca->size = len;
+}
+
+int
+ti_coap_add_endpoint(coap_context_t *ctx, const char *uri, char *err, size_t errlen)
+{
+	static const coap_proto_t protos[] = {
+		[TI_TRANSPORT_UDP] = COAP_PROTO_UDP,
+		[TI_TRANSPORT_DTLS] = COAP_PROTO_DTLS,
+		[TI_TRANSPORT_TCP] = COAP_PROTO_TCP,
+		[TI_TRANSPORT_TLS] = COAP_PROTO_TLS,
+	};
+	struct sockaddr_storage ss;
+	coap_address_t addr;
+	struct ti_uri u;
+	socklen_t len;
+	int r;
+
+	if ((r = ti_coap_check_listen(uri, err, errlen)) < 0)
+		return r;
+	ti_uri_parse(uri, &u);
+	if ((r = ti_uri_resolve(&u, &ss, &len)) < 0) {
+		snprintf(err, errlen, "cannot resolve '%s'", u.host);
+		return r;
+	}
+	ti_coap_address_from(&addr, (struct sockaddr *)&ss, len);
+	if (coap_new_endpoint(ctx, &addr, protos[u.transport]) == NULL) {
+		snprintf(err, errlen, "cannot bind (address in use or not available)");
+		return TI_ECOAP;
+	}
+	return 0;
+}
+
+static void
+on_coap_fd(struct ti_loop *loop, int fd, uint32_t events, void *data)
+{
+	coap_io_process((coap_context_t *)data, COAP_IO_NO_WAIT);
+}
+
+int
+ti_coap_attach(coap_context_t *ctx, struct ti_loop *loop)
+{
+	int fd = coap_context_get_coap_fd(ctx);
+	int r;
+
+	if (fd < 0)
+		return -ENOTSUP;
+	if ((r = ti_loop_add_fd(loop, fd, EPOLLIN, on_coap_fd, ctx)) < 0)
+		return r;
+	/* Arm libcoap's internal timer and flush anything queued before attach. */
+	coap_io_process(ctx, COAP_IO_NO_WAIT);
+	return 0;
+}
+
+void
+ti_coap_detach(coap_context_t *ctx, struct ti_loop *loop)
+{
+	int fd = coap_context_get_coap_fd(ctx);
+
+	if (fd >= 0)
+		ti_loop_del_fd(loop, fd);
+}
+
+enum ti_transport
+ti_coap_session_transport(const coap_session_t *session)
+{
+	switch (coap_session_get_proto(session)) {
+	case COAP_PROTO_DTLS:
+		return TI_TRANSPORT_DTLS;
+	case COAP_PROTO_TCP:
+		return TI_TRANSPORT_TCP;
+	case COAP_PROTO_TLS:
+		return TI_TRANSPORT_TLS;
+	case COAP_PROTO_NONE:
+	case COAP_PROTO_UDP:
+	default:
+		return TI_TRANSPORT_UDP;
+	}
+}
