@@ -100,15 +100,12 @@ tokenize(char *line, char **tok, size_t max, size_t *ret_n, const char **reterr)
 				*w++ = *r++;
 			}
 		}
-		if (*r == '#') {
-			*w = '\0';
-			break;
-		}
-		if (*r != '\0')
-			r++;
+		char stop = *r; /* space, '#' or NUL; w <= r, so the NUL below may overwrite it */
 		*w++ = '\0';
+		if (stop == '\0' || stop == '#')
+			break;
+		r++;
 	}
-	*w = '\0';
 	*ret_n = n;
 	return 0;
 }

@@ -155,11 +155,13 @@ on_signal(struct ti_loop *loop, int signo, void *data)
 	case SIGTERM:
 	case SIGINT:
 		if (d->stopping) {
-			ti_log_warn("second %s, exiting at once", strsignal(signo));
+			ti_log_warn("second %s, exiting at once",
+				    signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			_exit(1);
 		}
 		d->stopping = 1;
-		ti_log_notice("%s received, shutting down", strsignal(signo));
+		ti_log_notice("%s received, shutting down",
+			      signo == SIGTERM ? "SIGTERM" : "SIGINT");
 		ti_loop_quit(loop, 0);
 		break;
 	default:

@@ -22,19 +22,18 @@ struct ti_conf_common {
 
 extern const char *const ti_log_target_names[];
 
-#define TI_CONF_COMMON_ITEMS(type)                                                             \
+/* The parameter is the daemon's conf struct type (not "type": that is a member name). */
+#define TI_CONF_COMMON_ITEMS(ctype)                                                            \
 	{ .name = "log-level",                                                                 \
 	  .type = TI_CONF_LOGLEVEL,                                                            \
-	  .offset = offsetof(type, common.log_level),                                          \
+	  .offset = offsetof(ctype, common.log_level),                                         \
 	  .def = "info" },                                                                     \
-		{ .name = "log-target",                                                        \
-		  .type = TI_CONF_ENUM,                                                        \
-		  .offset = offsetof(type, common.log_target),                                 \
-		  .def = "stderr",                                                             \
-		  .choices = ti_log_target_names },                                            \
-	{                                                                                      \
-		.name = "user", .type = TI_CONF_STRING, .offset = offsetof(type, common.user)  \
-	}
+	{ .name = "log-target",                                                                \
+	  .type = TI_CONF_ENUM,                                                                \
+	  .offset = offsetof(ctype, common.log_target),                                        \
+	  .def = "stderr",                                                                     \
+	  .choices = ti_log_target_names },                                                    \
+	{ .name = "user", .type = TI_CONF_STRING, .offset = offsetof(ctype, common.user) }
 
 /** Hooks a daemon gives the library; each returns 0 or a negative error. */
 struct ti_daemon_info {

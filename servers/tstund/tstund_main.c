@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tstund: the T-STUN server: reflexive resource over CoAP, lifecycle and reload. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <coap3/coap.h>
+
+#include "ti_coap.h"
+#include "ti_daemon.h"
+#include "ti_err.h"
+#include "ti_log.h"
+#include "ti_loop.h"
+#include "ti_util.h"
+
+#include "tstund_conf.h"
+#include "tstund_handlers.h"
+#include "tstund_proto.h"
+#include "tstund_rd.h"
+#include "tstund_udp.h"
+
+#define RD_DELETE_WAIT_MS 1000
+
+/* Everything tstund runs, hung off d->app. */
+struct tstund_server {
+	struct tstund_proto proto;    /* stateless UDP answerer (path, link) */
+	struct tstund_udp **udp;      /* one per coap:// listen URI */
+	size_t n_udp;
+	coap_context_t *ctx;          /* coap+tcp endpoints and the RD client */
+	coap_resource_t *resource;
+	struct tstund_rd *rd;
+};
+
+static int
+is_udp(const char *uri)
+{
+	struct ti_uri u;
+
+	return ti_uri_parse(uri, &u) == 0 && u.transport == TI_TRANSPORT_UDP;
+}
+
+static int
+open_listeners(struct ti_daemon *d, struct tstund_server *s, const struct tstund_conf *c)
+{
+	char err[160];
+
+	s->udp = calloc(c->listen.n, sizeof(*s->udp));
+	if (s->udp == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->listen.n; i++) {
+		const char *uri = c->listen.v[i];
+		if (is_udp(uri)) {
+			s->udp[s->n_udp] = tstund_udp_open(d->loop, uri, &s->proto, err,
+							   sizeof(err));
+			if (s->udp[s->n_udp] == NULL) {
+				ti_log_err("failed to listen on '%s' (%s)", uri, err);
+				return TI_ECOAP;
+			}
+			s->n_udp++;
+		} else if (ti_coap_add_endpoint(s->ctx, uri, err, sizeof(err)) < 0) {
+			ti_log_err("failed to listen on '%s' (%s)", uri, err);
+			return TI_ECOAP;
+		}
+		ti_log_info("listening on '%s'", uri);
+	}
+	return 0;
+}
+
+static int
+tstund_init(struct ti_daemon *d)
+{
+	const struct tstund_conf *c = d->conf;
+	struct ti_coap_limits limits = {
+		.max_idle_sessions = c->max_idle_sessions,
+		.session_timeout = (unsigned)c->session_timeout,
+	};
+	struct tstund_server *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (s == NULL)
+		return -ENOMEM;
+	d->app = s;
+	if ((r = tstund_proto_init(&s->proto, c->path)) < 0)
+		return r;
+	s->ctx = ti_coap_context_new(&limits, s);
+	if (s->ctx == NULL) {
+		ti_log_err("failed to create the CoAP context");
+		return TI_ECOAP;
+	}
+	s->resource = tstund_handlers_add(s->ctx, c->path);
+	if (s->resource == NULL)
+		return -ENOMEM;
+	if ((r = open_listeners(d, s, c)) < 0)
+		return r;
+	if ((r = ti_coap_attach(s->ctx, d->loop)) < 0) {
+		ti_log_err("failed to attach libcoap to the loop (%s)", ti_strerror(r));
+		return r;
+	}
+	return 0;
+}
+
+static int
+apply_rd(struct tstund_server *s, const struct tstund_conf *c)
+{
+	char ep[64];
+	struct tstund_rd_params p = {
+		.rd = c->rd,
+		.endpoint = ep,
+		.base = c->rd_base,
+		.lifetime = c->rd_lifetime,
+		.links = s->proto.link,
+	};
+	int r;
+
+	tstund_conf_endpoint(c, ep, sizeof(ep));
+	r = tstund_rd_set(s->rd, c->rd ? &p : NULL);
+	if (r < 0)
+		ti_log_err("failed to register with rd '%s' (%s)", c->rd, ti_strerror(r));
+	return r;
+}
+
+static int
+tstund_start(struct ti_daemon *d)
+{
+	struct tstund_server *s = d->app;
+
+	s->rd = tstund_rd_new(s->ctx, d->loop);
+	if (s->rd == NULL)
+		return -ENOMEM;
+	ti_daemon_status("serving %zu listener(s), path %s", ((struct tstund_conf *)d->conf)->listen.n,
+			 s->proto.path);
+	return apply_rd(s, d->conf);
+}
+
+static int
+same_list(const struct ti_conf_list *a, const struct ti_conf_list *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+static int
+tstund_reload(struct ti_daemon *d, const void *new_conf)
+{
+	const struct tstund_conf *old = d->conf, *c = new_conf;
+	struct tstund_server *s = d->app;
+	coap_resource_t *res = NULL;
+	struct tstund_proto proto;
+	int r;
+
+	if ((r = tstund_proto_init(&proto, c->path)) < 0)
+		return r;
+	if (strcmp(old->path, c->path) != 0) {
+		res = tstund_handlers_add(s->ctx, c->path);
+		if (res == NULL)
+			return -ENOMEM;
+		tstund_handlers_remove(s->ctx, s->resource);
+		s->resource = res;
+	}
+	proto.next_mid = s->proto.next_mid;
+	s->proto = proto; /* every UDP socket points at s->proto */
+	if (!same_list(&old->listen, &c->listen))
+		ti_log_warn("'listen' changed: restart required, ignoring");
+	if (!same_str(old->common.user, c->common.user))
+		ti_log_warn("'user' changed: restart required, ignoring");
+	if (old->max_idle_sessions != c->max_idle_sessions ||
+	    old->session_timeout != c->session_timeout) {
+		coap_context_set_max_idle_sessions(s->ctx, c->max_idle_sessions);
+		coap_context_set_session_timeout(s->ctx, (unsigned)c->session_timeout);
+	}
+	apply_rd(s, c);
+	return 0;
+}
+
+static void
+tstund_fini(struct ti_daemon *d)
+{
+	struct tstund_server *s = d->app;
+
+	if (s == NULL)
+		return;
+	tstund_rd_free(s->rd, RD_DELETE_WAIT_MS);
+	for (size_t i = 0; i < s->n_udp; i++) {
+		const struct tstund_udp_stats *st = tstund_udp_stats(s->udp[i]);
+		ti_log_info("'%s': %llu received, %llu answered, %llu send failures",
+			    tstund_udp_uri(s->udp[i]), (unsigned long long)st->received,
+			    (unsigned long long)st->answered, (unsigned long long)st->send_failed);
+		tstund_udp_close(s->udp[i]);
+	}
+	free(s->udp);
+	if (s->ctx) {
+		ti_coap_detach(s->ctx, d->loop);
+		coap_free_context(s->ctx);
+	}
+	free(s);
+	d->app = NULL;
+}
+
+static const struct ti_daemon_info tstund_info = {
+	.name = "tstund",
+	.summary = "T-STUN server: tells CoAP clients their reflexive transport address",
+	.schema = &tstund_conf_schema,
+	.conf_size = sizeof(struct tstund_conf),
+	.init = tstund_init,
+	.start = tstund_start,
+	.reload = tstund_reload,
+	.fini = tstund_fini,
+};
+
+int
+main(int argc, char **argv)
+{
+	return ti_daemon_main(&tstund_info, argc, argv);
+}

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tstund: registration of the reflexive resource with a Resource Directory (RFC 9176). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <coap3/coap.h>
+
+#include "ti_addr.h"
+#include "ti_coap.h"
+#include "ti_err.h"
+#include "ti_log.h"
+#include "ti_loop.h"
+#include "ti_util.h"
+
+#include "tstund_rd.h"
+
+#define RETRY_MIN_MS 5000u
+#define RETRY_MAX_MS 300000u
+
+enum rd_state { RD_IDLE, RD_REGISTERING, RD_REGISTERED, RD_UPDATING, RD_WAITING };
+
+struct tstund_rd {
+	coap_context_t *ctx;
+	struct ti_loop *loop;
+	struct ti_timer *timer;
+	coap_session_t *session;
+	coap_session_t *retiring; /* old session while its DELETE is under way */
+	enum rd_state state;
+	char *rd, *endpoint, *base, *links;
+	struct ti_uri uri;        /* of rd */
+	char reg_path[256];       /* registration interface, e.g. "/rd" */
+	uint64_t lifetime;
+	char location[256];       /* "/reg/1" once registered */
+	coap_bin_const_t *token;  /* of the request in flight */
+	unsigned retry_ms;
+	int deleting;             /* a DELETE is in flight on retiring */
+};
+
+static void schedule(struct tstund_rd *rd, uint64_t ms);
+
+static void
+add_path_options(coap_optlist_t **opts, uint16_t number, const char *path)
+{
+	const char *s = path;
+
+	while (*s == '/')
+		s++;
+	while (*s) {
+		size_t n = strcspn(s, "/");
+		coap_insert_optlist(opts, coap_new_optlist(number, n, (const uint8_t *)s));
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+}
+
+static void
+add_query(coap_optlist_t **opts, const char *name, const char *value)
+{
+	char q[512];
+	int n = snprintf(q, sizeof(q), "%s=%s", name, value);
+
+	if (n > 0 && (size_t)n < sizeof(q))
+		coap_insert_optlist(opts, coap_new_optlist(COAP_OPTION_URI_QUERY, (size_t)n,
+							   (const uint8_t *)q));
+}
+
+/* Build and send one request on session; remembers its token. */
+static int
+send_request(struct tstund_rd *rd, coap_session_t *session, coap_pdu_code_t code,
+	     const char *path, int with_links)
+{
+	coap_optlist_t *opts = NULL;
+	uint8_t tok[8], buf[4];
+	size_t toklen;
+	char lt[24];
+	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, code, session);
+
+	if (pdu == NULL)
+		return -ENOMEM;
+	coap_session_new_token(session, &toklen, tok);
+	coap_add_token(pdu, toklen, tok);
+	add_path_options(&opts, COAP_OPTION_URI_PATH, path);
+	if (code == COAP_REQUEST_CODE_POST) {
+		snprintf(lt, sizeof(lt), "%llu", (unsigned long long)rd->lifetime);
+		if (with_links) {
+			coap_insert_optlist(&opts, coap_new_optlist(
+						     COAP_OPTION_CONTENT_FORMAT,
+						     coap_encode_var_safe(buf, sizeof(buf),
+									  COAP_MEDIATYPE_APPLICATION_LINK_FORMAT),
+						     buf));
+			add_query(&opts, "ep", rd->endpoint);
+		}
+		add_query(&opts, "lt", lt);
+		if (rd->base)
+			add_query(&opts, "base", rd->base);
+	}
+	coap_add_optlist_pdu(pdu, &opts);
+	coap_delete_optlist(opts);
+	if (with_links)
+		coap_add_data(pdu, strlen(rd->links), (const uint8_t *)rd->links);
+	if (session == rd->session) {
+		coap_delete_bin_const(rd->token);
+		rd->token = coap_new_bin_const(tok, toklen);
+	}
+	return coap_send(session, pdu) == COAP_INVALID_MID ? TI_ECOAP : 0;
+}
+
+static void
+fail(struct tstund_rd *rd, const char *what)
+{
+	ti_log_warn("rd '%s': %s, retrying in %u s", rd->rd, what, rd->retry_ms / 1000);
+	rd->location[0] = '\0';
+	rd->state = RD_WAITING;
+	schedule(rd, rd->retry_ms);
+	rd->retry_ms = rd->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : rd->retry_ms * 2;
+}
+
+static int
+open_session(struct tstund_rd *rd)
+{
+	struct sockaddr_storage ss;
+	coap_address_t dst;
+	socklen_t len;
+
+	/* A name that does not resolve yet may resolve later: the caller retries. */
+	if (ti_uri_resolve(&rd->uri, &ss, &len) < 0)
+		return TI_EPARSE;
+	ti_coap_address_from(&dst, (struct sockaddr *)&ss, len);
+	rd->session = coap_new_client_session(rd->ctx, NULL, &dst,
+					      rd->uri.transport == TI_TRANSPORT_TCP ?
+						      COAP_PROTO_TCP :
+						      COAP_PROTO_UDP);
+	if (rd->session == NULL)
+		return TI_ECOAP;
+	coap_session_set_app_data(rd->session, rd);
+	return 0;
+}
+
+static void
+do_register(struct tstund_rd *rd)
+{
+	int r;
+
+	if (rd->session == NULL && (r = open_session(rd)) < 0) {
+		fail(rd, r == TI_EPARSE ? "cannot resolve the host" : "cannot open a session");
+		return;
+	}
+	rd->state = RD_REGISTERING;
+	if (send_request(rd, rd->session, COAP_REQUEST_CODE_POST, rd->reg_path, 1) < 0)
+		fail(rd, "cannot send the registration");
+}
+
+static void
+do_update(struct tstund_rd *rd)
+{
+	rd->state = RD_UPDATING;
+	if (send_request(rd, rd->session, COAP_REQUEST_CODE_POST, rd->location, 0) < 0)
+		fail(rd, "cannot send the update");
+}
+
+static void
+on_timer(struct ti_loop *loop, struct ti_timer *t, void *data)
+{
+	struct tstund_rd *rd = data;
+
+	if (rd->state == RD_REGISTERED) {
+		do_update(rd);
+	} else if (rd->state == RD_WAITING) {
+		/* Start over on a fresh session: a failed TCP one stays failed. */
+		if (rd->session != NULL) {
+			coap_session_set_app_data(rd->session, NULL);
+			coap_session_release(rd->session);
+			rd->session = NULL;
+		}
+		do_register(rd);
+	}
+}
+
+static void
+schedule(struct tstund_rd *rd, uint64_t ms)
+{
+	ti_timer_set(rd->timer, ms ? ms : 1, 0);
+}
+
+/* Refresh at 3/4 of the lifetime: early enough to survive a lost update. */
+static void
+registered(struct tstund_rd *rd)
+{
+	rd->state = RD_REGISTERED;
+	rd->retry_ms = RETRY_MIN_MS;
+	schedule(rd, rd->lifetime * 750);
+}
+
+static void
+read_location(struct tstund_rd *rd, const coap_pdu_t *pdu)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	size_t n = 0;
+
+	coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL) {
+		if (it.number != COAP_OPTION_LOCATION_PATH)
+			continue;
+		int w = snprintf(rd->location + n, sizeof(rd->location) - n, "/%.*s",
+				 (int)coap_opt_length(opt), (const char *)coap_opt_value(opt));
+		if (w < 0 || (size_t)w >= sizeof(rd->location) - n) {
+			rd->location[0] = '\0';
+			return;
+		}
+		n += (size_t)w;
+	}
+}
+
+static int
+is_ours(const struct tstund_rd *rd, const coap_pdu_t *pdu)
+{
+	coap_bin_const_t tok = coap_pdu_get_token(pdu);
+
+	return rd->token && tok.length == rd->token->length &&
+	       memcmp(tok.s, rd->token->s, tok.length) == 0;
+}
+
+static coap_response_t
+on_response(coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
+	    const coap_mid_t mid)
+{
+	struct tstund_rd *rd = coap_session_get_app_data(session);
+	coap_pdu_code_t code = coap_pdu_get_code(received);
+	char what[64];
+
+	if (rd == NULL)
+		return COAP_RESPONSE_OK;
+	if (session == rd->retiring) {
+		rd->deleting = 0;
+		return COAP_RESPONSE_OK;
+	}
+	if (session != rd->session || !is_ours(rd, received))
+		return COAP_RESPONSE_OK;
+	if (rd->state == RD_REGISTERING && code == COAP_RESPONSE_CODE(201)) {
+		read_location(rd, received);
+		if (rd->location[0] == '\0') {
+			fail(rd, "registration answered without a Location-Path");
+			return COAP_RESPONSE_OK;
+		}
+		ti_log_info("registered with rd '%s' as '%s' at '%s'", rd->rd, rd->endpoint,
+			    rd->location);
+		registered(rd);
+	} else if (rd->state == RD_UPDATING && code == COAP_RESPONSE_CODE(204)) {
+		ti_log_debug("registration '%s' refreshed", rd->location);
+		registered(rd);
+	} else if (rd->state == RD_UPDATING && code == COAP_RESPONSE_CODE(404)) {
+		ti_log_notice("registration '%s' is gone from rd '%s', registering again",
+			      rd->location, rd->rd);
+		rd->location[0] = '\0';
+		do_register(rd);
+	} else if (rd->state == RD_REGISTERING || rd->state == RD_UPDATING) {
+		snprintf(what, sizeof(what), "answered %d.%02d", code >> 5, code & 31);
+		fail(rd, what);
+	}
+	return COAP_RESPONSE_OK;
+}
+
+static void
+on_nack(coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_t reason,
+	const coap_mid_t mid)
+{
+	struct tstund_rd *rd = coap_session_get_app_data(session);
+
+	if (rd == NULL)
+		return;
+	if (session == rd->retiring) {
+		rd->deleting = 0;
+		return;
+	}
+	if (session == rd->session && is_ours(rd, sent) &&
+	    (rd->state == RD_REGISTERING || rd->state == RD_UPDATING))
+		fail(rd, reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer" : "unreachable");
+}
+
+struct tstund_rd *
+tstund_rd_new(coap_context_t *ctx, struct ti_loop *loop)
+{
+	struct tstund_rd *rd = calloc(1, sizeof(*rd));
+
+	if (rd == NULL)
+		return NULL;
+	rd->ctx = ctx;
+	rd->loop = loop;
+	rd->retry_ms = RETRY_MIN_MS;
+	rd->timer = ti_timer_new(loop, on_timer, rd);
+	if (rd->timer == NULL) {
+		free(rd);
+		return NULL;
+	}
+	coap_register_response_handler(ctx, on_response);
+	coap_register_nack_handler(ctx, on_nack);
+	return rd;
+}
+
+/* Send DELETE for the current registration and keep its session until answered. */
+static void
+retire(struct tstund_rd *rd)
+{
+	if (rd->retiring != NULL) {
+		coap_session_set_app_data(rd->retiring, NULL);
+		coap_session_release(rd->retiring);
+		rd->retiring = NULL;
+	}
+	if (rd->session == NULL)
+		return;
+	if (rd->location[0] != '\0' &&
+	    send_request(rd, rd->session, COAP_REQUEST_CODE_DELETE, rd->location, 0) == 0) {
+		rd->retiring = rd->session;
+		rd->deleting = 1;
+	} else {
+		coap_session_set_app_data(rd->session, NULL);
+		coap_session_release(rd->session);
+	}
+	rd->session = NULL;
+	rd->location[0] = '\0';
+	coap_delete_bin_const(rd->token);
+	rd->token = NULL;
+}
+
+static void
+clear_params(struct tstund_rd *rd)
+{
+	TI_FREE(&rd->rd);
+	TI_FREE(&rd->endpoint);
+	TI_FREE(&rd->base);
+	TI_FREE(&rd->links);
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+int
+tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *p)
+{
+	struct ti_uri u;
+
+	if (p && rd->rd && same(p->rd, rd->rd) && same(p->endpoint, rd->endpoint) &&
+	    same(p->base, rd->base) && same(p->links, rd->links) && p->lifetime == rd->lifetime)
+		return 0; /* nothing changed: keep the registration */
+	retire(rd);
+	clear_params(rd);
+	ti_timer_set(rd->timer, 0, 0);
+	rd->state = RD_IDLE;
+	if (p == NULL)
+		return 0;
+	if (ti_uri_parse(p->rd, &u) < 0)
+		return TI_EPARSE;
+	rd->rd = strdup(p->rd);
+	rd->endpoint = strdup(p->endpoint);
+	rd->links = strdup(p->links);
+	rd->base = p->base ? strdup(p->base) : NULL;
+	rd->lifetime = p->lifetime;
+	if (!rd->rd || !rd->endpoint || !rd->links || (p->base && !rd->base)) {
+		clear_params(rd);
+		return -ENOMEM;
+	}
+	rd->uri = u;
+	ti_strlcpy(rd->reg_path, u.path[0] && strcmp(u.path, "/") ? u.path : "/rd",
+		   sizeof(rd->reg_path));
+	rd->retry_ms = RETRY_MIN_MS;
+	do_register(rd);
+	return 0;
+}
+
+const char *
+tstund_rd_location(const struct tstund_rd *rd)
+{
+	return rd->location[0] ? rd->location : NULL;
+}
+
+void
+tstund_rd_free(struct tstund_rd *rd, unsigned timeout_ms)
+{
+	if (rd == NULL)
+		return;
+	if (rd->session && rd->location[0])
+		ti_log_info("removing registration '%s' from rd '%s'", rd->location, rd->rd);
+	retire(rd);
+	uint64_t deadline = ti_now_ms() + timeout_ms;
+	while (rd->deleting && ti_now_ms() < deadline)
+		coap_io_process(rd->ctx, 50);
+	if (rd->retiring) {
+		coap_session_set_app_data(rd->retiring, NULL);
+		coap_session_release(rd->retiring);
+	}
+	coap_delete_bin_const(rd->token);
+	ti_timer_free(rd->timer);
+	clear_params(rd);
+	free(rd);
+}

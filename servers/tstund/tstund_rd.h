@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tstund: registration of the reflexive resource with a Resource Directory (RFC 9176). */
+#ifndef TSTUND_RD_H
+#define TSTUND_RD_H
+
+#include <stdint.h>
+
+#include <coap3/coap.h>
+
+struct ti_loop;
+struct tstund_rd;
+
+/** What to register; strings are copied. */
+struct tstund_rd_params {
+	const char *rd;       /**< RD URI; its path (default /rd) is the registration interface */
+	const char *endpoint; /**< ep */
+	const char *base;     /**< base, or NULL for the source address */
+	uint64_t lifetime;    /**< lt in seconds */
+	const char *links;    /**< link-format payload */
+};
+
+/**
+ * Create the registration client. It owns ctx's response and NACK handlers.
+ * @return the client (free with tstund_rd_free()), or NULL on OOM.
+ */
+struct tstund_rd *tstund_rd_new(coap_context_t *ctx, struct ti_loop *loop);
+
+/**
+ * Register with these parameters, or stop registering when params is NULL.
+ * A registration held under other parameters is removed first (best effort).
+ * Failures are retried with backoff, and logged; the caller never waits.
+ * @return 0, TI_EPARSE (RD URI), -ENOMEM.
+ */
+int tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *params);
+
+/** The registration resource ("/reg/1"), or NULL while not registered. */
+const char *tstund_rd_location(const struct tstund_rd *rd);
+
+/**
+ * Remove the registration (waiting up to timeout_ms for the RD's answer)
+ * and free the client. NULL is ignored.
+ */
+void tstund_rd_free(struct tstund_rd *rd, unsigned timeout_ms);
+
+#endif /* TSTUND_RD_H */
