@@ -496,7 +496,12 @@ worker_new(struct bench *b, unsigned id, unsigned nsocks, unsigned nslots,
 	for (unsigned i = 0; i < nsocks; i++)
 		w->socks[i].fd = -1;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (w->epfd < 0 || (r = ti_random(&w->rng, sizeof(w->rng))) < 0)
+	if (w->epfd < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	r = ti_random(&w->rng, sizeof(w->rng));
+	if (r < 0)
 		goto out_free;
 	w->rng |= 1;
 	w->budget = b->count / b->threads + (id < b->count % b->threads);
@@ -521,8 +526,6 @@ worker_new(struct bench *b, unsigned id, unsigned nsocks, unsigned nslots,
 	*ret_w = w;
 	return 0;
 out_free:
-	if (r == -ENOMEM && w->epfd < 0)
-		r = -errno;
 	worker_free(w);
 	return r;
 }

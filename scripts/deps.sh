@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Install the Debian packages thinice needs, when they are missing (sourced by run.sh and test.sh).
+
+# Build and run: the toolchain, libcoap (GnuTLS flavour) and the libraries.
+THINICE_BUILD_DEPS="gcc make autoconf automake libtool autoconf-archive pkg-config \
+libcoap3-dev libcoap3-bin libgnutls28-dev libsqlite3-dev libjansson-dev"
+# Tests: Check, man page lint, python3 for raw CoAP frames, iproute2 for ss/ip netns,
+# clang for the fuzzers, coturn as the STUN benchmark anchor.
+THINICE_TEST_DEPS="check mandoc python3 iproute2 iptables conntrack tcpdump \
+clang libclang-rt-14-dev coturn"
+
+thinice_install_deps() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "installing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "error: missing Debian packages:$missing (run as root, or install them)" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || return 1
+	# coturn's package must not start a system service here.
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null || return 1
+}
