@@ -105,8 +105,16 @@ tstund_init(struct ti_daemon *d)
 static int
 apply_rd(struct tstund_server *s, const struct tstund_conf *c)
 {
+	struct sockaddr_storage locals[4];
+	size_t n_locals = 0;
 	char ep[64];
+
+	for (size_t i = 0; i < s->n_udp && n_locals < TI_ARRAY_SIZE(locals); i++)
+		if (tstund_udp_local(s->udp[i], &locals[n_locals]) == 0)
+			n_locals++;
 	struct tstund_rd_params p = {
+		.locals = locals,
+		.n_locals = n_locals,
 		.rd = c->rd,
 		.endpoint = ep,
 		.base = c->rd_base,

@@ -32,6 +32,8 @@ struct tstund_rd {
 	enum rd_state state;
 	char *rd, *endpoint, *base, *links;
 	struct ti_uri uri;        /* of rd */
+	struct sockaddr_storage locals[4];
+	size_t n_locals;
 	char reg_path[256];       /* registration interface, e.g. "/rd" */
 	uint64_t lifetime;
 	char location[256];       /* "/reg/1" once registered */
@@ -124,14 +126,25 @@ static int
 open_session(struct tstund_rd *rd)
 {
 	struct sockaddr_storage ss;
-	coap_address_t dst;
+	coap_address_t dst, local;
+	int have_local = 0;
 	socklen_t len;
 
 	/* A name that does not resolve yet may resolve later: the caller retries. */
 	if (ti_uri_resolve(&rd->uri, &ss, &len) < 0)
 		return TI_EPARSE;
 	ti_coap_address_from(&dst, (struct sockaddr *)&ss, len);
-	rd->session = coap_new_client_session(rd->ctx, NULL, &dst,
+	/* Send from tstund's own port (SO_REUSEADDR on both sockets; the connected one gets the replies). */
+	for (size_t i = 0; i < rd->n_locals && rd->uri.transport == TI_TRANSPORT_UDP; i++) {
+		if (rd->locals[i].ss_family != ss.ss_family)
+			continue;
+		ti_coap_address_from(&local, (struct sockaddr *)&rd->locals[i],
+				     rd->locals[i].ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+									  sizeof(struct sockaddr_in6));
+		have_local = 1;
+		break;
+	}
+	rd->session = coap_new_client_session(rd->ctx, have_local ? &local : NULL, &dst,
 					      rd->uri.transport == TI_TRANSPORT_TCP ?
 						      COAP_PROTO_TCP :
 						      COAP_PROTO_UDP);
@@ -364,6 +377,9 @@ tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *p)
 	rd->links = strdup(p->links);
 	rd->base = p->base ? strdup(p->base) : NULL;
 	rd->lifetime = p->lifetime;
+	rd->n_locals = 0;
+	for (size_t i = 0; i < p->n_locals && rd->n_locals < TI_ARRAY_SIZE(rd->locals); i++)
+		rd->locals[rd->n_locals++] = p->locals[i];
 	if (!rd->rd || !rd->endpoint || !rd->links || (p->base && !rd->base)) {
 		clear_params(rd);
 		return -ENOMEM;

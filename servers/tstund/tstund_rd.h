@@ -17,6 +17,13 @@ struct tstund_rd_params {
 	const char *base;     /**< base, or NULL for the source address */
 	uint64_t lifetime;    /**< lt in seconds */
 	const char *links;    /**< link-format payload */
+	/**
+	 * Local addresses to send from, by family (the first of the RD's family
+	 * is used), so that the RD sees tstund's own port as the source and the
+	 * default base is right. NULL or empty: an ephemeral port.
+	 */
+	const struct sockaddr_storage *locals;
+	size_t n_locals;
 };
 
 /**

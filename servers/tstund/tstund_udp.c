@@ -175,6 +175,9 @@ open_socket(const struct sockaddr_storage *ss, socklen_t len, int wildcard)
 		return -errno;
 	/* A larger buffer rides out bursts; the kernel caps it at rmem_max. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Lets the RD client send from this port on a connected socket of its own. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		goto fail;
 	if (ss->ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		goto fail;
@@ -254,6 +257,14 @@ const char *
 tstund_udp_uri(const struct tstund_udp *u)
 {
 	return u->uri;
+}
+
+int
+tstund_udp_local(const struct tstund_udp *u, struct sockaddr_storage *ret_ss)
+{
+	socklen_t len = sizeof(*ret_ss);
+
+	return getsockname(u->fd, (struct sockaddr *)ret_ss, &len) < 0 ? -errno : 0;
 }
 
 void

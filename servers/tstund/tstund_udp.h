@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct ti_loop;
 struct tstund_proto;
@@ -39,6 +40,9 @@ const struct tstund_udp_stats *tstund_udp_stats(const struct tstund_udp *u);
 
 /** The listen URI it was opened for (borrowed). */
 const char *tstund_udp_uri(const struct tstund_udp *u);
+
+/** The address the socket is bound to. @return 0 or -errno. */
+int tstund_udp_local(const struct tstund_udp *u, struct sockaddr_storage *ret_ss);
 
 /** Stop serving and close. NULL is ignored. */
 void tstund_udp_close(struct tstund_udp *u);
