@@ -23,6 +23,8 @@ struct tstund_conf {
 
 extern const struct ti_conf_schema tstund_conf_schema;
 
+/** tstund's port, used when a listen URI names none. */
+#define TSTUND_DEFAULT_PORT 5783
 /** Default listen URIs. */
 #define TSTUND_DEFAULT_LISTEN "coap://0.0.0.0:5783 coap://[::]:5783"
 

@@ -42,16 +42,30 @@ is_udp(const char *uri)
 	return ti_uri_parse(uri, &u) == 0 && u.transport == TI_TRANSPORT_UDP;
 }
 
+/* A listen URI without a port means tstund's port, not the scheme's (5683 is rdd's). */
+static const char *
+with_port(const char *uri, char *buf, size_t size)
+{
+	struct ti_uri u;
+
+	if (ti_uri_parse(uri, &u) < 0 || u.port_given)
+		return uri;
+	snprintf(buf, size, "%s://%s%s%s:%u", ti_transport_scheme(u.transport),
+		 strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
+		 TSTUND_DEFAULT_PORT);
+	return buf;
+}
+
 static int
 open_listeners(struct ti_daemon *d, struct tstund_server *s, const struct tstund_conf *c)
 {
-	char err[160];
+	char err[160], buf[320];
 
 	s->udp = calloc(c->listen.n, sizeof(*s->udp));
 	if (s->udp == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->listen.n; i++) {
-		const char *uri = c->listen.v[i];
+		const char *uri = with_port(c->listen.v[i], buf, sizeof(buf));
 		if (is_udp(uri)) {
 			s->udp[s->n_udp] = tstund_udp_open(d->loop, uri, &s->proto, err,
 							   sizeof(err));
