@@ -431,7 +431,7 @@ ti_conf_fini(const struct ti_conf_schema *schema, void *conf)
 static void
 print_value(FILE *out, const char *v)
 {
-	if (*v != '\0' && strpbrk(v, " \t#\"\\") == NULL) {
+	if (*v != '\0' && strpbrk(v, " \t\r#\"\\") == NULL) {
 		fputs(v, out);
 		return;
 	}

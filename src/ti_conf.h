@@ -71,7 +71,8 @@ struct ti_conf_error {
  * @param[in] path      the file to read.
  * @param[out] conf     the daemon's conf struct; owns strings afterwards.
  * @param[out] reterr   where and why it failed, written on failure.
- * @return 0, TI_EPARSE, TI_ERANGE, TI_EUNKNOWN, TI_EDUP, -errno (file access).
+ * @return 0, TI_EPARSE, TI_ERANGE, TI_EUNKNOWN, TI_EDUP, TI_EMISSING, TI_ETOOBIG,
+ *         -ENOMEM, -errno (file access).
  */
 int ti_conf_load(const struct ti_conf_schema *schema, const char *path, void *conf,
 		 struct ti_conf_error *reterr);

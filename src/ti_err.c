@@ -33,7 +33,8 @@ ti_strerror(int err)
 	default:
 		break;
 	}
-	if (err < 0 && err > -1000)
-		return strerror(-err);
+	/* strerrordesc_np(), unlike strerror(), returns static text that stays valid. */
+	if (err < 0 && err > -1000 && strerrordesc_np(-err) != NULL)
+		return strerrordesc_np(-err);
 	return "unknown error";
 }

@@ -92,8 +92,10 @@ ti_loop_free(struct ti_loop *loop)
 	for (struct watch *w = loop->watches; w; w = w->next)
 		w->dead = 1;
 	reap(loop);
-	if (!sigisemptyset(&loop->sigmask))
-		sigprocmask(SIG_UNBLOCK, &loop->sigmask, NULL);
+	/*
+	 * The signals stay blocked: unblocking would deliver one still pending
+	 * (a second SIGTERM during shutdown) with its default action.
+	 */
 	close(loop->epfd);
 	free(loop);
 }
@@ -289,12 +291,12 @@ ti_loop_run_once(struct ti_loop *loop, int timeout_ms)
 int
 ti_loop_run(struct ti_loop *loop)
 {
-	loop->quit = 0;
 	while (!loop->quit) {
 		int r = ti_loop_run_once(loop, -1);
 		if (r < 0)
 			return r;
 	}
+	loop->quit = 0; /* a quit asked for before run() is not lost; a later run() runs */
 	return loop->code;
 }
 

@@ -17,7 +17,10 @@ typedef void ti_loop_signal_fn(struct ti_loop *loop, int signo, void *data);
 
 /** @return a new loop (caller frees with ti_loop_free()), or NULL on failure (errno set). */
 struct ti_loop *ti_loop_new(void);
-/** Close the loop, its timers and its signalfd; fds added stay open. NULL is ignored. */
+/**
+ * Close the loop, its timers and its signalfd; fds added stay open, and
+ * signals given to ti_loop_set_signals() stay blocked. NULL is ignored.
+ */
 void ti_loop_free(struct ti_loop *loop);
 
 /**

@@ -35,7 +35,7 @@ int ti_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret_val);
 int ti_parse_duration(const char *s, uint64_t min, uint64_t max, uint64_t *ret_sec);
 
 /**
- * Format seconds as the shortest exact duration ("90", "15m", "2h", "1d").
+ * Format seconds as the shortest exact duration ("90s", "15m", "2h", "1d").
  * @return the number of characters that the full string needs (snprintf rules).
  */
 int ti_format_duration(char *buf, size_t size, uint64_t sec);

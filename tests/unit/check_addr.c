@@ -342,9 +342,11 @@ START_TEST(test_addr_equal)
 	ck_assert_int_eq(ti_addr_equal((struct sockaddr *)&a, (struct sockaddr *)&e), 0);
 	scoped.sin6_scope_id = 2;
 	scoped2.sin6_scope_id = 3;
-	ck_assert_int_eq(ti_addr_equal((struct sockaddr *)&scoped, (struct sockaddr *)&scoped2), 0);
+	ck_assert_int_eq(ti_addr_equal((struct sockaddr *)&scoped, (struct sockaddr *)&scoped2),
+			 0);
 	scoped2.sin6_scope_id = 2;
-	ck_assert_int_eq(ti_addr_equal((struct sockaddr *)&scoped, (struct sockaddr *)&scoped2), 1);
+	ck_assert_int_eq(ti_addr_equal((struct sockaddr *)&scoped, (struct sockaddr *)&scoped2),
+			 1);
 	ck_assert_int_eq(ti_addr_equal((struct sockaddr *)&un, (struct sockaddr *)&un), 0);
 }
 END_TEST

@@ -52,9 +52,9 @@ static const struct {
 	const char *name;
 	int level;
 } names[] = {
-	{ "emerg", LOG_EMERG },	    { "alert", LOG_ALERT },	{ "crit", LOG_CRIT },
-	{ "err", LOG_ERR },	    { "error", LOG_ERR },	{ "warning", LOG_WARNING },
-	{ "warn", LOG_WARNING },    { "notice", LOG_NOTICE },	{ "info", LOG_INFO },
+	{ "emerg", LOG_EMERG },	 { "alert", LOG_ALERT },   { "crit", LOG_CRIT },
+	{ "err", LOG_ERR },	 { "error", LOG_ERR },	   { "warning", LOG_WARNING },
+	{ "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
 	{ "debug", LOG_DEBUG },
 };
 
@@ -67,9 +67,8 @@ START_TEST(test_level_parse)
 }
 END_TEST
 
-static const char *const bad_names[] = { "",	    "ERR",   "Info", "information", "debug ",
-					 " debug", "7",	     "0",    "trace",	    "warnings",
-					 "none" };
+static const char *const bad_names[] = { "",  "ERR", "Info",  "information", "debug ", " debug",
+					 "7", "0",   "trace", "warnings",    "none" };
 
 START_TEST(test_level_parse_bad)
 {
@@ -84,10 +83,10 @@ static const struct {
 	int level;
 	const char *name;
 } levels[] = {
-	{ LOG_EMERG, "emerg" },	    { LOG_ALERT, "alert" },   { LOG_CRIT, "crit" },
-	{ LOG_ERR, "err" },	    { LOG_WARNING, "warning" }, { LOG_NOTICE, "notice" },
-	{ LOG_INFO, "info" },	    { LOG_DEBUG, "debug" },   { LOG_DEBUG + 1, "debug" },
-	{ 100, "debug" },	    { -1, "unknown" },
+	{ LOG_EMERG, "emerg" }, { LOG_ALERT, "alert" },	    { LOG_CRIT, "crit" },
+	{ LOG_ERR, "err" },	{ LOG_WARNING, "warning" }, { LOG_NOTICE, "notice" },
+	{ LOG_INFO, "info" },	{ LOG_DEBUG, "debug" },	    { LOG_DEBUG + 1, "debug" },
+	{ 100, "debug" },	{ -1, "unknown" },
 };
 
 START_TEST(test_level_name)
@@ -146,7 +145,9 @@ START_TEST(test_default_ident)
 }
 END_TEST
 
-static void __attribute__((format(printf, 2, 3)))
+static void call_logv(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
 call_logv(int level, const char *fmt, ...)
 {
 	va_list ap;

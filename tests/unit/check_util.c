@@ -172,7 +172,8 @@ START_TEST(test_parse_duration_null)
 	ck_assert_int_eq(ti_parse_duration(NULL, 0, UINT64_MAX, &v), TI_EPARSE);
 	ck_assert_uint_eq(v, SENTINEL);
 	/* Over-long input fails, whatever it holds. */
-	ck_assert_int_lt(ti_parse_duration("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 0, UINT64_MAX, &v), 0);
+	ck_assert_int_lt(ti_parse_duration("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 0, UINT64_MAX, &v),
+			 0);
 	ck_assert_uint_eq(v, SENTINEL);
 }
 END_TEST
@@ -251,11 +252,25 @@ static const struct {
 	int ret;
 	int val;
 } bool_cases[] = {
-	{ "yes", 0, 1 },	     { "on", 0, 1 },	      { "true", 0, 1 },	   { "1", 0, 1 },
-	{ "YES", 0, 1 },	     { "True", 0, 1 },	      { "no", 0, 0 },	   { "off", 0, 0 },
-	{ "false", 0, 0 },	     { "0", 0, 0 },	      { "NO", 0, 0 },	   { "Off", 0, 0 },
-	{ "", TI_EPARSE, 0 },	     { "y", TI_EPARSE, 0 },   { "n", TI_EPARSE, 0 }, { "2", TI_EPARSE, 0 },
-	{ "yes ", TI_EPARSE, 0 },    { " no", TI_EPARSE, 0 }, { "enable", TI_EPARSE, 0 },
+	{ "yes", 0, 1 },
+	{ "on", 0, 1 },
+	{ "true", 0, 1 },
+	{ "1", 0, 1 },
+	{ "YES", 0, 1 },
+	{ "True", 0, 1 },
+	{ "no", 0, 0 },
+	{ "off", 0, 0 },
+	{ "false", 0, 0 },
+	{ "0", 0, 0 },
+	{ "NO", 0, 0 },
+	{ "Off", 0, 0 },
+	{ "", TI_EPARSE, 0 },
+	{ "y", TI_EPARSE, 0 },
+	{ "n", TI_EPARSE, 0 },
+	{ "2", TI_EPARSE, 0 },
+	{ "yes ", TI_EPARSE, 0 },
+	{ " no", TI_EPARSE, 0 },
+	{ "enable", TI_EPARSE, 0 },
 	{ "01", TI_EPARSE, 0 },
 };
 
