@@ -70,6 +70,8 @@ ti_msg_parse(const uint8_t *buf, size_t len, struct ti_msg *m)
 		num += delta;
 		if (num > 65535 || olen > (uint32_t)(end - p))
 			return TI_EPARSE;
+		if (olen > UINT16_MAX)
+			return TI_ETOOBIG; /* legal, but no datagram we accept is that large */
 		if (m->n_opts == TI_MSG_MAX_OPTS)
 			return TI_ETOOBIG;
 		m->opts[m->n_opts++] = (struct ti_msg_opt){
@@ -130,7 +132,7 @@ ti_msgw_init(struct ti_msgw *w, uint8_t *buf, size_t size, uint8_t type, uint8_t
 	uint8_t hdr[4] = { (uint8_t)(0x40 | (type << 4) | (tkl & 15)), code, (uint8_t)(mid >> 8),
 			   (uint8_t)mid };
 
-	*w = (struct ti_msgw){ .buf = buf, .size = size };
+	*w = (struct ti_msgw){ .buf = buf, .size = size, .overflow = tkl > 8 };
 	put(w, hdr, sizeof(hdr));
 	put(w, token, tkl);
 }

@@ -201,7 +201,8 @@ struct request {
 	int has_block2;
 	uint32_t block2;
 	uint32_t no_response; /* RFC 7967 suppression bits */
-	int if_match_fail;
+	int has_if_match;
+	int if_match_ok;
 	int if_none_match;
 	int proxy;
 	int bad_option;      /* number of an unrecognised critical option, or -1 */
@@ -213,26 +214,31 @@ is_critical(uint16_t num)
 	return num & 1;
 }
 
-/* Options this server understands; every other critical option draws 4.02. */
+/* Options this server understands, with their value length ranges (RFC 7252 5.10, 7959, 7967). */
+static const struct {
+	uint16_t num;
+	uint16_t min, max;
+} known[] = {
+	{ TI_OPT_IF_MATCH, 0, 8 },	  { TI_OPT_URI_HOST, 1, 255 },	{ TI_OPT_ETAG, 1, 8 },
+	{ TI_OPT_IF_NONE_MATCH, 0, 0 },	  { TI_OPT_OBSERVE, 0, 3 },	{ TI_OPT_URI_PORT, 0, 2 },
+	{ TI_OPT_URI_PATH, 0, 255 },	  { TI_OPT_CONTENT_FORMAT, 0, 2 }, { TI_OPT_MAX_AGE, 0, 4 },
+	{ TI_OPT_URI_QUERY, 0, 255 },	  { TI_OPT_ACCEPT, 0, 2 },	{ TI_OPT_BLOCK2, 0, 3 },
+	{ TI_OPT_BLOCK1, 0, 3 },	  { TI_OPT_SIZE2, 0, 4 },	{ TI_OPT_PROXY_URI, 1, 1034 },
+	{ TI_OPT_PROXY_SCHEME, 1, 255 },  { TI_OPT_SIZE1, 0, 4 },	{ TI_OPT_NO_RESPONSE, 0, 1 },
+};
+
+/*
+ * Whether an option is understood with a value of this length. An unknown
+ * option, or one whose length is out of range, is "unrecognized" (RFC 7252
+ * section 5.4.3): critical ones draw 4.02, elective ones are ignored.
+ */
 static int
-is_known(uint16_t num)
+is_known(const struct ti_msg_opt *o)
 {
-	switch (num) {
-	case TI_OPT_IF_MATCH:
-	case TI_OPT_URI_HOST:
-	case TI_OPT_IF_NONE_MATCH:
-	case TI_OPT_URI_PORT:
-	case TI_OPT_URI_PATH:
-	case TI_OPT_URI_QUERY:
-	case TI_OPT_ACCEPT:
-	case TI_OPT_BLOCK2:
-	case TI_OPT_BLOCK1:
-	case TI_OPT_PROXY_URI:
-	case TI_OPT_PROXY_SCHEME:
-		return 1;
-	default:
-		return 0;
-	}
+	for (size_t i = 0; i < TI_ARRAY_SIZE(known); i++)
+		if (known[i].num == o->num)
+			return o->len >= known[i].min && o->len <= known[i].max;
+	return 0;
 }
 
 static int
@@ -273,13 +279,14 @@ gather(const struct tstund_proto *p, const struct ti_msg *m, struct request *rq)
 	for (size_t i = 0; i < m->n_opts; i++) {
 		const struct ti_msg_opt *o = &m->opts[i];
 		int repeated = i > 0 && m->opts[i - 1].num == o->num;
+		int recognized = is_known(o);
 		if (is_critical(o->num) && rq->bad_option < 0 &&
-		    (!is_known(o->num) || (repeated && !is_repeatable(o->num)))) {
+		    (!recognized || (repeated && !is_repeatable(o->num)))) {
 			rq->bad_option = o->num;
 			continue;
 		}
-		if (repeated && !is_repeatable(o->num))
-			continue; /* elective repeats: the first one counts */
+		if (!recognized || (repeated && !is_repeatable(o->num)))
+			continue; /* elective: unrecognized ones and repeats are ignored */
 		switch (o->num) {
 		case TI_OPT_ACCEPT:
 			rq->has_accept = 1;
@@ -288,16 +295,18 @@ gather(const struct tstund_proto *p, const struct ti_msg *m, struct request *rq)
 		case TI_OPT_BLOCK2:
 			rq->has_block2 = 1;
 			rq->block2 = ti_msg_opt_uint(o);
-			if (o->len > 3 && rq->bad_option < 0)
-				rq->bad_option = o->num;
 			break;
 		case TI_OPT_NO_RESPONSE:
 			rq->no_response = ti_msg_opt_uint(o);
 			break;
 		case TI_OPT_IF_MATCH:
-			/* No ETags here: only the empty If-Match ("exists") can match. */
-			if (o->len != 0)
-				rq->if_match_fail = 1;
+			/*
+			 * No ETags here: only an empty value ("exists") matches, and
+			 * the condition holds when any one value matches.
+			 */
+			rq->has_if_match = 1;
+			if (o->len == 0)
+				rq->if_match_ok = 1;
 			break;
 		case TI_OPT_IF_NONE_MATCH:
 			rq->if_none_match = 1;
@@ -460,7 +469,7 @@ tstund_proto_answer(struct tstund_proto *p, const uint8_t *req, size_t len,
 		return error(p, &rq, TI_CODE(4, 4), "not found", out, size);
 	if (m.code != TI_CODE(0, 1))
 		return error(p, &rq, TI_CODE(4, 5), "method not allowed: use GET", out, size);
-	if (rq.if_match_fail || rq.if_none_match)
+	if ((rq.has_if_match && !rq.if_match_ok) || rq.if_none_match)
 		return error(p, &rq, TI_CODE(4, 12), "precondition failed", out, size);
 	if (rq.target == TARGET_WKC) {
 		if (rq.has_accept && rq.accept != TSTUND_CF_LINK)
@@ -484,8 +493,8 @@ tstund_proto_answer(struct tstund_proto *p, const uint8_t *req, size_t len,
 	if (rq.has_block2) {
 		unsigned szx = rq.block2 & 7;
 		size_t off = (size_t)(rq.block2 >> 4) * (16u << (szx < 7 ? szx : 0));
-		if (szx == 7)
-			return error(p, &rq, TI_CODE(4, 2), "bad block size", out, size);
+		if (szx == 7) /* RFC 7959 section 2.2 */
+			return error(p, &rq, TI_CODE(4, 0), "bad block size", out, size);
 		if (off > 0 && off >= body_len)
 			return error(p, &rq, TI_CODE(4, 2), "block out of range", out, size);
 	}
