@@ -144,13 +144,42 @@ out:
 }
 
 static void
+on_stop_deadline(struct ti_loop *loop, struct ti_timer *t, void *data)
+{
+	ti_log_warn("graceful stop took longer than %d ms, stopping now",
+		    TI_DAEMON_STOP_TIMEOUT_MS);
+	ti_loop_quit(loop, 0);
+}
+
+static void
+begin_stop(struct ti_daemon *d)
+{
+	d->stopping = 1;
+	ti_notify("STOPPING=1");
+	if (d->info->stop == NULL || d->info->stop(d) <= 0) {
+		ti_loop_quit(d->loop, 0);
+		return;
+	}
+	d->stop_timer = ti_timer_new(d->loop, on_stop_deadline, d);
+	if (d->stop_timer == NULL || ti_timer_set(d->stop_timer, TI_DAEMON_STOP_TIMEOUT_MS, 0) < 0)
+		ti_loop_quit(d->loop, 0);
+}
+
+void
+ti_daemon_stopped(struct ti_daemon *d)
+{
+	ti_loop_quit(d->loop, 0);
+}
+
+static void
 on_signal(struct ti_loop *loop, int signo, void *data)
 {
 	struct ti_daemon *d = data;
 
 	switch (signo) {
 	case SIGHUP:
-		reload(d);
+		if (!d->stopping)
+			reload(d);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -159,10 +188,9 @@ on_signal(struct ti_loop *loop, int signo, void *data)
 				    signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			_exit(1);
 		}
-		d->stopping = 1;
 		ti_log_notice("%s received, shutting down",
 			      signo == SIGTERM ? "SIGTERM" : "SIGINT");
-		ti_loop_quit(loop, 0);
+		begin_stop(d);
 		break;
 	default:
 		break;
@@ -172,7 +200,8 @@ on_signal(struct ti_loop *loop, int signo, void *data)
 void
 ti_daemon_stop(struct ti_daemon *d)
 {
-	ti_loop_quit(d->loop, 0);
+	if (!d->stopping)
+		begin_stop(d);
 }
 
 void
@@ -222,8 +251,9 @@ run(struct ti_daemon *d)
 	} else {
 		code = 0;
 	}
-	ti_notify("STOPPING=1");
 out_fini:
+	ti_timer_free(d->stop_timer);
+	d->stop_timer = NULL;
 	if (d->info->fini)
 		d->info->fini(d);
 	coap_cleanup();

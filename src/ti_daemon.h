@@ -50,9 +50,19 @@ struct ti_daemon_info {
 	 * to adopt it; on error the old one stays and the error is logged.
 	 */
 	int (*reload)(struct ti_daemon *d, const void *new_conf);
+	/**
+	 * Begin a graceful stop (SIGTERM/SIGINT). Return 0 when there is nothing
+	 * to wait for, or 1 when work is under way: the daemon then calls
+	 * ti_daemon_stopped() when done, or the stop happens anyway after
+	 * TI_DAEMON_STOP_TIMEOUT_MS. Optional.
+	 */
+	int (*stop)(struct ti_daemon *d);
 	/** Undo init and start; called also after a failed init or start. */
 	void (*fini)(struct ti_daemon *d);
 };
+
+/** Longest a graceful stop may take before the loop ends regardless. */
+#define TI_DAEMON_STOP_TIMEOUT_MS 2000
 
 /** The running daemon, handed to every hook. */
 struct ti_daemon {
@@ -63,6 +73,7 @@ struct ti_daemon {
 	int debug;            /**< -d given: debug log to stderr whatever the config says */
 	void *app;            /**< the daemon's own state, owned by the daemon */
 	int stopping;         /**< a stop signal arrived; a second one exits at once */
+	struct ti_timer *stop_timer; /**< the graceful stop's deadline */
 };
 
 /**
@@ -72,8 +83,11 @@ struct ti_daemon {
  */
 int ti_daemon_main(const struct ti_daemon_info *info, int argc, char **argv);
 
-/** Ask the loop to stop as SIGTERM would. */
+/** Ask the loop to stop as SIGTERM would (graceful, through the stop hook). */
 void ti_daemon_stop(struct ti_daemon *d);
+
+/** Tell the library that the work begun by the stop hook is done. */
+void ti_daemon_stopped(struct ti_daemon *d);
 
 /** Set the STATUS= line shown by systemctl status. */
 void ti_daemon_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

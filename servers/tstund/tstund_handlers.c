@@ -26,6 +26,30 @@ diagnose(coap_pdu_t *response, coap_pdu_code_t code, const char *diag)
 	coap_add_data(response, strlen(diag), (const uint8_t *)diag);
 }
 
+/*
+ * RFC 7252 section 5.10.8: no ETags here, so If-Match holds only with an
+ * empty value among its values, and If-None-Match never holds (the
+ * resource exists). The same rules as the UDP path (tstund_proto.c).
+ */
+static int
+preconditions_hold(const coap_pdu_t *request)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	int has_if_match = 0, if_match_ok = 0;
+
+	if (coap_check_option(request, COAP_OPTION_IF_NONE_MATCH, &it) != NULL)
+		return 0;
+	coap_option_iterator_init(request, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL) {
+		if (it.number != COAP_OPTION_IF_MATCH)
+			continue;
+		has_if_match = 1;
+		if_match_ok |= coap_opt_length(opt) == 0;
+	}
+	return !has_if_match || if_match_ok;
+}
+
 static void
 hnd_get(coap_resource_t *res, coap_session_t *session, const coap_pdu_t *request,
 	const coap_string_t *query, coap_pdu_t *response)
@@ -39,6 +63,10 @@ hnd_get(coap_resource_t *res, coap_session_t *session, const coap_pdu_t *request
 
 	if (opt != NULL)
 		cf = coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+	if (!preconditions_hold(request)) {
+		diagnose(response, COAP_RESPONSE_CODE(412), "precondition failed");
+		return;
+	}
 	if (!tstund_cf_supported(cf)) {
 		diagnose(response, COAP_RESPONSE_CODE(406), "accept: " TSTUND_CT_ATTR);
 		return;
@@ -52,6 +80,9 @@ hnd_get(coap_resource_t *res, coap_session_t *session, const coap_pdu_t *request
 		return;
 	}
 	coap_pdu_set_code(response, COAP_RESPONSE_CODE(205));
+	/* libcoap leaves out Content-Format 0; say it, as the UDP path does. */
+	if (cf == TSTUND_CF_TEXT)
+		coap_add_option(response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
 	if (!coap_add_data_large_response(res, session, request, response, query, (uint16_t)cf,
 					  0, 0, len, body, release_body, body))
 		diagnose(response, COAP_RESPONSE_CODE(500), "response too large");

@@ -22,8 +22,6 @@
 #include "tstund_rd.h"
 #include "tstund_udp.h"
 
-#define RD_DELETE_WAIT_MS 1000
-
 /* Everything tstund runs, hung off d->app. */
 struct tstund_server {
 	struct tstund_proto proto;    /* stateless UDP answerer (path, link) */
@@ -208,13 +206,28 @@ tstund_reload(struct ti_daemon *d, const void *new_conf)
 }
 
 static void
+rd_removed(void *arg)
+{
+	ti_daemon_stopped(arg);
+}
+
+/* Graceful stop: take our link out of the RD before going away. */
+static int
+tstund_stop(struct ti_daemon *d)
+{
+	struct tstund_server *s = d->app;
+
+	return s->rd ? tstund_rd_stop(s->rd, rd_removed, d) : 0;
+}
+
+static void
 tstund_fini(struct ti_daemon *d)
 {
 	struct tstund_server *s = d->app;
 
 	if (s == NULL)
 		return;
-	tstund_rd_free(s->rd, RD_DELETE_WAIT_MS);
+	tstund_rd_free(s->rd);
 	for (size_t i = 0; i < s->n_udp; i++) {
 		const struct tstund_udp_stats *st = tstund_udp_stats(s->udp[i]);
 		ti_log_info("'%s': %llu received, %llu answered, %llu send failures",
@@ -239,6 +252,7 @@ static const struct ti_daemon_info tstund_info = {
 	.init = tstund_init,
 	.start = tstund_start,
 	.reload = tstund_reload,
+	.stop = tstund_stop,
 	.fini = tstund_fini,
 };
 

@@ -40,6 +40,9 @@ struct tstund_rd {
 	coap_bin_const_t *token;  /* of the request in flight */
 	unsigned retry_ms;
 	int deleting;             /* a DELETE is in flight on retiring */
+	int unreachable_logged;   /* ICMP errors are reported once per attempt */
+	tstund_rd_done_fn *done;  /* graceful stop */
+	void *done_arg;
 };
 
 static void schedule(struct tstund_rd *rd, uint64_t ms);
@@ -177,19 +180,44 @@ do_update(struct tstund_rd *rd)
 }
 
 static void
+drop_session(coap_session_t **s)
+{
+	if (*s == NULL)
+		return;
+	coap_session_set_app_data(*s, NULL);
+	coap_session_release(*s);
+	*s = NULL;
+}
+
+/* The DELETE of an old registration was answered (or failed). */
+static void
+retired(struct tstund_rd *rd)
+{
+	rd->deleting = 0;
+	if (rd->done != NULL) {
+		tstund_rd_done_fn *done = rd->done;
+		rd->done = NULL;
+		done(rd->done_arg);
+	}
+}
+
+static void
 on_timer(struct ti_loop *loop, struct ti_timer *t, void *data)
 {
 	struct tstund_rd *rd = data;
 
+	if (rd->retiring != NULL && !rd->deleting)
+		drop_session(&rd->retiring);
+
 	if (rd->state == RD_REGISTERED) {
 		do_update(rd);
 	} else if (rd->state == RD_WAITING) {
-		/* Start over on a fresh session: a failed TCP one stays failed. */
-		if (rd->session != NULL) {
-			coap_session_set_app_data(rd->session, NULL);
-			coap_session_release(rd->session);
-			rd->session = NULL;
-		}
+		/*
+		 * Start over on a fresh session: a failed TCP one stays failed.
+		 * libcoap has given up on the old request by now (every failure
+		 * but an ICMP error ends it), so it cannot arrive later.
+		 */
+		drop_session(&rd->session);
 		do_register(rd);
 	}
 }
@@ -250,11 +278,12 @@ on_response(coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *r
 	if (rd == NULL)
 		return COAP_RESPONSE_OK;
 	if (session == rd->retiring) {
-		rd->deleting = 0;
+		retired(rd);
 		return COAP_RESPONSE_OK;
 	}
 	if (session != rd->session || !is_ours(rd, received))
 		return COAP_RESPONSE_OK;
+	rd->unreachable_logged = 0;
 	if (rd->state == RD_REGISTERING && code == COAP_RESPONSE_CODE(201)) {
 		read_location(rd, received);
 		if (rd->location[0] == '\0') {
@@ -288,12 +317,24 @@ on_nack(coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_
 	if (rd == NULL)
 		return;
 	if (session == rd->retiring) {
-		rd->deleting = 0;
+		if (reason != COAP_NACK_ICMP_ISSUE)
+			retired(rd);
 		return;
 	}
-	if (session == rd->session && is_ours(rd, sent) &&
-	    (rd->state == RD_REGISTERING || rd->state == RD_UPDATING))
-		fail(rd, reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer" : "unreachable");
+	if (session != rd->session || !is_ours(rd, sent) ||
+	    (rd->state != RD_REGISTERING && rd->state != RD_UPDATING))
+		return;
+	if (reason == COAP_NACK_ICMP_ISSUE) {
+		/*
+		 * libcoap keeps retransmitting after an ICMP error, so a new
+		 * request now would reach the RD twice: wait for its verdict.
+		 */
+		if (!rd->unreachable_logged)
+			ti_log_warn("rd '%s': unreachable, still trying", rd->rd);
+		rd->unreachable_logged = 1;
+		return;
+	}
+	fail(rd, reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer" : "not delivered");
 }
 
 struct tstund_rd *
@@ -316,24 +357,33 @@ tstund_rd_new(coap_context_t *ctx, struct ti_loop *loop)
 	return rd;
 }
 
-/* Send DELETE for the current registration and keep its session until answered. */
+/*
+ * Remove the current registration. With keep, the session stays for the
+ * next registration (same RD: a second session from the same port would be
+ * a duplicate); the DELETE's answer is then simply not awaited. Otherwise
+ * the session is kept as retiring until the DELETE is answered.
+ */
 static void
-retire(struct tstund_rd *rd)
+retire(struct tstund_rd *rd, int keep)
 {
-	if (rd->retiring != NULL) {
-		coap_session_set_app_data(rd->retiring, NULL);
-		coap_session_release(rd->retiring);
-		rd->retiring = NULL;
-	}
+	drop_session(&rd->retiring);
+	rd->deleting = 0;
 	if (rd->session == NULL)
 		return;
+	if (keep) {
+		if (rd->location[0] != '\0')
+			send_request(rd, rd->session, COAP_REQUEST_CODE_DELETE, rd->location, 0);
+		rd->location[0] = '\0';
+		coap_delete_bin_const(rd->token);
+		rd->token = NULL;
+		return;
+	}
 	if (rd->location[0] != '\0' &&
 	    send_request(rd, rd->session, COAP_REQUEST_CODE_DELETE, rd->location, 0) == 0) {
 		rd->retiring = rd->session;
 		rd->deleting = 1;
 	} else {
-		coap_session_set_app_data(rd->session, NULL);
-		coap_session_release(rd->session);
+		drop_session(&rd->session);
 	}
 	rd->session = NULL;
 	rd->location[0] = '\0';
@@ -364,14 +414,17 @@ tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *p)
 	if (p && rd->rd && same(p->rd, rd->rd) && same(p->endpoint, rd->endpoint) &&
 	    same(p->base, rd->base) && same(p->links, rd->links) && p->lifetime == rd->lifetime)
 		return 0; /* nothing changed: keep the registration */
-	retire(rd);
+	if (p != NULL && ti_uri_parse(p->rd, &u) < 0)
+		return TI_EPARSE;
+	/* Same RD address: reuse the session (a second one from our port would clash). */
+	retire(rd, p != NULL && rd->session != NULL && strcmp(u.host, rd->uri.host) == 0 &&
+			   u.port == rd->uri.port && u.transport == rd->uri.transport);
 	clear_params(rd);
 	ti_timer_set(rd->timer, 0, 0);
 	rd->state = RD_IDLE;
+	rd->unreachable_logged = 0;
 	if (p == NULL)
 		return 0;
-	if (ti_uri_parse(p->rd, &u) < 0)
-		return TI_EPARSE;
 	rd->rd = strdup(p->rd);
 	rd->endpoint = strdup(p->endpoint);
 	rd->links = strdup(p->links);
@@ -398,21 +451,28 @@ tstund_rd_location(const struct tstund_rd *rd)
 	return rd->location[0] ? rd->location : NULL;
 }
 
+int
+tstund_rd_stop(struct tstund_rd *rd, tstund_rd_done_fn *done, void *arg)
+{
+	ti_timer_set(rd->timer, 0, 0);
+	if (rd->session && rd->location[0])
+		ti_log_info("removing registration '%s' from rd '%s'", rd->location, rd->rd);
+	retire(rd, 0);
+	rd->state = RD_IDLE;
+	if (!rd->deleting)
+		return 0;
+	rd->done = done;
+	rd->done_arg = arg;
+	return 1;
+}
+
 void
-tstund_rd_free(struct tstund_rd *rd, unsigned timeout_ms)
+tstund_rd_free(struct tstund_rd *rd)
 {
 	if (rd == NULL)
 		return;
-	if (rd->session && rd->location[0])
-		ti_log_info("removing registration '%s' from rd '%s'", rd->location, rd->rd);
-	retire(rd);
-	uint64_t deadline = ti_now_ms() + timeout_ms;
-	while (rd->deleting && ti_now_ms() < deadline)
-		coap_io_process(rd->ctx, 50);
-	if (rd->retiring) {
-		coap_session_set_app_data(rd->retiring, NULL);
-		coap_session_release(rd->retiring);
-	}
+	drop_session(&rd->retiring);
+	drop_session(&rd->session);
 	coap_delete_bin_const(rd->token);
 	ti_timer_free(rd->timer);
 	clear_params(rd);

@@ -43,10 +43,17 @@ int tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *params);
 /** The registration resource ("/reg/1"), or NULL while not registered. */
 const char *tstund_rd_location(const struct tstund_rd *rd);
 
+/** Called when the removal begun by tstund_rd_stop() is answered or has failed. */
+typedef void tstund_rd_done_fn(void *arg);
+
 /**
- * Remove the registration (waiting up to timeout_ms for the RD's answer)
- * and free the client. NULL is ignored.
+ * Begin removing the registration (graceful stop); no new ones are made.
+ * @return 1 when a DELETE is under way (done will be called), 0 when there
+ *         is nothing to remove.
  */
-void tstund_rd_free(struct tstund_rd *rd, unsigned timeout_ms);
+int tstund_rd_stop(struct tstund_rd *rd, tstund_rd_done_fn *done, void *arg);
+
+/** Free the client at once (pending requests are dropped). NULL is ignored. */
+void tstund_rd_free(struct tstund_rd *rd);
 
 #endif /* TSTUND_RD_H */

@@ -175,9 +175,7 @@ open_socket(const struct sockaddr_storage *ss, socklen_t len, int wildcard)
 		return -errno;
 	/* A larger buffer rides out bursts; the kernel caps it at rmem_max. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	/* Lets the RD client send from this port on a connected socket of its own. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		goto fail;
+
 	if (ss->ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		goto fail;
@@ -188,6 +186,13 @@ open_socket(const struct sockaddr_storage *ss, socklen_t len, int wildcard)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, len) < 0)
+		goto fail;
+	/*
+	 * Set only after bind, so that binding fails while anything holds the
+	 * port; afterwards it lets our RD client send from this port on a
+	 * connected socket of its own (which then receives the RD's replies).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto fail;
 	return fd;
 fail:;
