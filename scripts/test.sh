@@ -52,8 +52,13 @@ step configure "$top/configure" -q --enable-werror &&
 	step build make -j"$jobs" &&
 	{ step check make -j"$jobs" check || show_failures "$b"; }
 count "$b"
-[ -z "$failed_steps" ] && { step distcheck make -j"$jobs" distcheck >"$b/distcheck.out" 2>&1 ||
-	tail -n 60 "$b/distcheck.out"; }
+distcheck() {
+	make -j"$jobs" distcheck >"$b/distcheck.out" 2>&1 && tail -n 4 "$b/distcheck.out" || {
+		tail -n 60 "$b/distcheck.out"
+		return 1
+	}
+}
+[ -z "$failed_steps" ] && step distcheck distcheck
 
 a="$top/build/asan"
 rm -rf "$a" && mkdir -p "$a" && cd "$a"
