@@ -10,16 +10,8 @@
 
 #include "ti_conf.h"
 #include "ti_err.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond)                                                                         \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                \
-			abort();                                                                  \
-		}                                                                                 \
-	} while (0)
 
 /* One directive of every type. */
 struct fconf {

@@ -11,8 +11,8 @@
 
 #include "ti_err.h"
 #include "ti_linkfmt.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct ti_linkfmt_limits lim = {
 	.max_links = 64,

@@ -9,16 +9,8 @@
 
 #include "ti_err.h"
 #include "ti_msg.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond)                                                                         \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                \
-			abort();                                                                  \
-		}                                                                                 \
-	} while (0)
 
 static void
 check_parsed(const uint8_t *data, size_t size, const struct ti_msg *m)

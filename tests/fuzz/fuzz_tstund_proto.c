@@ -15,16 +15,8 @@
 #include "ti_msg.h"
 
 #include "tstund_proto.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond)                                                                         \
-	do {                                                                                      \
-		if (!(cond)) {                                                                    \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                \
-			abort();                                                                  \
-		}                                                                                 \
-	} while (0)
 
 #define NON_MID 0x4242
 #define OUT_MAX 1152 /* RFC 7252 section 4.6: 1152 bytes fit any path MTU */
