@@ -125,8 +125,8 @@ ti_uri_parse(const char *s, struct ti_uri *ret_uri)
 		return TI_EPARSE;
 	memcpy(u.path, rest, path_len);
 	u.path[path_len] = '\0';
-	if (rest[path_len] == '?' && ti_strlcpy(u.query, rest + path_len + 1, sizeof(u.query)) >=
-					     sizeof(u.query))
+	if (rest[path_len] == '?' &&
+	    ti_strlcpy(u.query, rest + path_len + 1, sizeof(u.query)) >= sizeof(u.query))
 		return TI_EPARSE;
 	*ret_uri = u;
 	return 0;

@@ -31,8 +31,8 @@ uint16_t ti_transport_default_port(enum ti_transport t);
 struct ti_uri {
 	enum ti_transport transport;
 	char host[256];
-	uint16_t port;   /**< the default port of the scheme when absent */
-	int port_given;  /**< whether the URI named the port */
+	uint16_t port;	/**< the default port of the scheme when absent */
+	int port_given; /**< whether the URI named the port */
 	char path[256];
 	char query[256]; /**< without the '?', "" when absent */
 };
@@ -51,8 +51,7 @@ int ti_uri_parse(const char *s, struct ti_uri *ret_uri);
  * @param[out] ret_sa, ret_len  written on success only.
  * @return 0, TI_EPARSE (host does not resolve).
  */
-int ti_uri_resolve(const struct ti_uri *uri, struct sockaddr_storage *ret_sa,
-		   socklen_t *ret_len);
+int ti_uri_resolve(const struct ti_uri *uri, struct sockaddr_storage *ret_sa, socklen_t *ret_len);
 
 /**
  * Format an address and port: "203.0.113.7:40001" or "[2001:db8::7]:40001".

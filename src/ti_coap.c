@@ -41,7 +41,8 @@ ti_coap_check_listen(const char *value, char *err, size_t errlen)
 		return r;
 	}
 	if (r < 0) {
-		snprintf(err, errlen, "expected a URI like coap://0.0.0.0:5683 or coap://[::]:5683");
+		snprintf(err, errlen,
+			 "expected a URI like coap://0.0.0.0:5683 or coap://[::]:5683");
 		return r;
 	}
 	if (u.path[0] != '\0' && strcmp(u.path, "/") != 0) {

@@ -14,8 +14,9 @@ struct ti_loop;
 
 /** Limits applied to a new context. */
 struct ti_coap_limits {
-	unsigned max_idle_sessions; /**< coap_context_set_max_idle_sessions(); 0: libcoap default */
-	unsigned session_timeout;   /**< idle server session lifetime in s; 0: libcoap default */
+	unsigned
+	    max_idle_sessions;	  /**< coap_context_set_max_idle_sessions(); 0: libcoap default */
+	unsigned session_timeout; /**< idle server session lifetime in s; 0: libcoap default */
 };
 
 /**

@@ -153,9 +153,10 @@ set_value(const struct ti_conf_item *it, void *conf, const char *value, char *er
 		if (r < 0) {
 			ti_format_duration(lo, sizeof(lo), it->min);
 			ti_format_duration(hi, sizeof(hi), it->max);
-			snprintf(err, errlen,
-				 "expected a duration from %s to %s (a number with unit s, m, h or d)",
-				 lo, hi);
+			snprintf(
+			    err, errlen,
+			    "expected a duration from %s to %s (a number with unit s, m, h or d)",
+			    lo, hi);
 			return r;
 		}
 		*(uint64_t *)field = v;

@@ -9,13 +9,13 @@
 
 /** Value types. The field each one fills is named in brackets. */
 enum ti_conf_type {
-	TI_CONF_STRING,   /**< one token [char *, owned by the conf] */
-	TI_CONF_U32,      /**< decimal in [min, max] [uint32_t] */
+	TI_CONF_STRING,	  /**< one token [char *, owned by the conf] */
+	TI_CONF_U32,	  /**< decimal in [min, max] [uint32_t] */
 	TI_CONF_DURATION, /**< number with unit s/m/h/d, seconds in [min, max] [uint64_t] */
-	TI_CONF_BOOL,     /**< yes/no/on/off/true/false [int] */
+	TI_CONF_BOOL,	  /**< yes/no/on/off/true/false [int] */
 	TI_CONF_LOGLEVEL, /**< err/warning/notice/info/debug [int, a syslog level] */
-	TI_CONF_ENUM,     /**< one of choices[] [int, the index] */
-	TI_CONF_LIST,     /**< repeatable string [struct ti_conf_list] */
+	TI_CONF_ENUM,	  /**< one of choices[] [int, the index] */
+	TI_CONF_LIST,	  /**< repeatable string [struct ti_conf_list] */
 };
 
 /** Values of a repeatable directive, in file order. */
@@ -34,13 +34,13 @@ typedef int ti_conf_check_fn(const char *value, char *err, size_t errlen);
 
 /** One directive. */
 struct ti_conf_item {
-	const char *name;          /**< lowercase-hyphenated */
+	const char *name; /**< lowercase-hyphenated */
 	enum ti_conf_type type;
-	size_t offset;             /**< offsetof() the field in the daemon's conf */
-	uint64_t min, max;         /**< range for U32 and DURATION */
-	const char *def;           /**< default as config text; LIST: space separated; NULL: none */
+	size_t offset;	   /**< offsetof() the field in the daemon's conf */
+	uint64_t min, max; /**< range for U32 and DURATION */
+	const char *def;   /**< default as config text; LIST: space separated; NULL: none */
 	const char *const *choices; /**< NULL-terminated, for ENUM */
-	ti_conf_check_fn *check;   /**< optional */
+	ti_conf_check_fn *check;    /**< optional */
 };
 
 /**
@@ -59,7 +59,7 @@ struct ti_conf_schema {
 /** Where and why loading failed. */
 struct ti_conf_error {
 	char file[256]; /**< "" when the error is not tied to a file */
-	unsigned line;  /**< 0 when not tied to a line */
+	unsigned line;	/**< 0 when not tied to a line */
 	char msg[256];
 };
 

@@ -15,32 +15,34 @@ struct ti_loop;
  * member (named common) and lists TI_CONF_COMMON_ITEMS() in its schema.
  */
 struct ti_conf_common {
-	int log_level;  /**< syslog level */
+	int log_level;	/**< syslog level */
 	int log_target; /**< enum ti_log_target */
-	char *user;     /**< drop privileges to this user; NULL: stay */
+	char *user;	/**< drop privileges to this user; NULL: stay */
 };
 
 extern const char *const ti_log_target_names[];
 
 /* The parameter is the daemon's conf struct type (not "type": that is a member name). */
-#define TI_CONF_COMMON_ITEMS(ctype)                                                            \
-	{ .name = "log-level",                                                                 \
-	  .type = TI_CONF_LOGLEVEL,                                                            \
-	  .offset = offsetof(ctype, common.log_level),                                         \
-	  .def = "info" },                                                                     \
-	{ .name = "log-target",                                                                \
-	  .type = TI_CONF_ENUM,                                                                \
-	  .offset = offsetof(ctype, common.log_target),                                        \
-	  .def = "stderr",                                                                     \
-	  .choices = ti_log_target_names },                                                    \
+/* clang-format off */
+#define TI_CONF_COMMON_ITEMS(ctype)                                                               \
+	{ .name = "log-level",                                                                    \
+	  .type = TI_CONF_LOGLEVEL,                                                               \
+	  .offset = offsetof(ctype, common.log_level),                                            \
+	  .def = "info" },                                                                        \
+	{ .name = "log-target",                                                                   \
+	  .type = TI_CONF_ENUM,                                                                   \
+	  .offset = offsetof(ctype, common.log_target),                                           \
+	  .def = "stderr",                                                                        \
+	  .choices = ti_log_target_names },                                                       \
 	{ .name = "user", .type = TI_CONF_STRING, .offset = offsetof(ctype, common.user) }
+/* clang-format on */
 
 /** Hooks a daemon gives the library; each returns 0 or a negative error. */
 struct ti_daemon_info {
-	const char *name;          /**< "tstund": program, log ident, default config name */
-	const char *summary;       /**< one line for -h */
+	const char *name;    /**< "tstund": program, log ident, default config name */
+	const char *summary; /**< one line for -h */
 	const struct ti_conf_schema *schema;
-	size_t conf_size;          /**< sizeof(struct <d>_conf) */
+	size_t conf_size; /**< sizeof(struct <d>_conf) */
 	/** Open what needs privileges (sockets, database); set d->app. Fatal on error. */
 	int (*init)(struct ti_daemon *d);
 	/** After the privilege drop, before READY=1: timers, registrations. Fatal on error. */
@@ -68,11 +70,11 @@ struct ti_daemon_info {
 struct ti_daemon {
 	const struct ti_daemon_info *info;
 	struct ti_loop *loop; /**< owned by the library */
-	void *conf;           /**< current config, owned by the library, replaced on reload */
+	void *conf;	      /**< current config, owned by the library, replaced on reload */
 	const char *conf_path;
-	int debug;            /**< -d given: debug log to stderr whatever the config says */
-	void *app;            /**< the daemon's own state, owned by the daemon */
-	int stopping;         /**< a stop signal arrived; a second one exits at once */
+	int debug;		     /**< -d given: debug log to stderr whatever the config says */
+	void *app;		     /**< the daemon's own state, owned by the daemon */
+	int stopping;		     /**< a stop signal arrived; a second one exits at once */
 	struct ti_timer *stop_timer; /**< the graceful stop's deadline */
 };
 

@@ -12,7 +12,7 @@ enum {
 	TI_ERANGE = -1001,   /**< value outside its allowed range */
 	TI_EUNKNOWN = -1002, /**< unknown directive, option or name */
 	TI_ESCHEME = -1003,  /**< URI scheme not supported (yet) */
-	TI_EDB = -1004,      /**< database error */
+	TI_EDB = -1004,	     /**< database error */
 	TI_ECOAP = -1005,    /**< libcoap refused an operation */
 	TI_EDUP = -1006,     /**< directive given twice where only once is allowed */
 	TI_EMISSING = -1007, /**< required value missing */

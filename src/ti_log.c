@@ -26,8 +26,8 @@ static const struct {
 	const char *name;
 	int level;
 } level_names[] = {
-	{ "emerg", LOG_EMERG }, { "alert", LOG_ALERT },	  { "crit", LOG_CRIT },
-	{ "err", LOG_ERR },	{ "error", LOG_ERR },	  { "warning", LOG_WARNING },
+	{ "emerg", LOG_EMERG },	 { "alert", LOG_ALERT },   { "crit", LOG_CRIT },
+	{ "err", LOG_ERR },	 { "error", LOG_ERR },	   { "warning", LOG_WARNING },
 	{ "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
 	{ "debug", LOG_DEBUG },
 };

@@ -9,7 +9,7 @@
 /** Where log lines go. */
 enum ti_log_target {
 	TI_LOG_STDERR = 0, /**< "ident[level]: message" on stderr (journald adds time) */
-	TI_LOG_SYSLOG,     /**< syslog(3) with the daemon facility */
+	TI_LOG_SYSLOG,	   /**< syslog(3) with the daemon facility */
 };
 
 /**

@@ -58,7 +58,8 @@ int ti_loop_run(struct ti_loop *loop);
 /** Make ti_loop_run() return code after the current dispatch round. */
 void ti_loop_quit(struct ti_loop *loop, int code);
 
-/** Run at most one round of dispatch, waiting up to timeout_ms (-1 forever). @return 0 or -errno. */
+/** Run at most one round of dispatch, waiting up to timeout_ms (-1 forever). @return 0 or -errno.
+ */
 int ti_loop_run_once(struct ti_loop *loop, int timeout_ms);
 
 #endif /* TI_LOOP_H */

@@ -74,9 +74,8 @@ ti_msg_parse(const uint8_t *buf, size_t len, struct ti_msg *m)
 			return TI_ETOOBIG; /* legal, but no datagram we accept is that large */
 		if (m->n_opts == TI_MSG_MAX_OPTS)
 			return TI_ETOOBIG;
-		m->opts[m->n_opts++] = (struct ti_msg_opt){
-			.num = (uint16_t)num, .len = (uint16_t)olen, .val = p
-		};
+		m->opts[m->n_opts++] =
+		    (struct ti_msg_opt){ .num = (uint16_t)num, .len = (uint16_t)olen, .val = p };
 		p += olen;
 	}
 	return 0;

@@ -72,7 +72,8 @@ struct ti_msg {
  */
 int ti_msg_parse(const uint8_t *buf, size_t len, struct ti_msg *ret_msg);
 
-/** The value of a uint option (RFC 7252 section 3.2); 0 for an empty one. Values over 4 bytes: UINT32_MAX. */
+/** The value of a uint option (RFC 7252 section 3.2); 0 for an empty one. Values over 4 bytes:
+ * UINT32_MAX. */
 uint32_t ti_msg_opt_uint(const struct ti_msg_opt *opt);
 
 /** First option numbered num, or NULL. */

@@ -49,6 +49,6 @@ ti_notify_reloading(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(buf, sizeof(buf), "RELOADING=1\nMONOTONIC_USEC=%llu",
 		 (unsigned long long)ts.tv_sec * 1000000ULL +
-			 (unsigned long long)ts.tv_nsec / 1000ULL);
+		     (unsigned long long)ts.tv_nsec / 1000ULL);
 	return ti_notify(buf);
 }

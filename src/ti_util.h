@@ -8,10 +8,10 @@
 #include <stdlib.h>
 
 /** Free *pp (any pointer type) and set it to NULL. */
-#define TI_FREE(pp)                                                                            \
-	do {                                                                                   \
-		free(*(pp));                                                                   \
-		*(pp) = NULL;                                                                  \
+#define TI_FREE(pp)                                                                               \
+	do {                                                                                      \
+		free(*(pp));                                                                      \
+		*(pp) = NULL;                                                                     \
 	} while (0)
 
 #define TI_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

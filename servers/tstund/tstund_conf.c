@@ -62,7 +62,8 @@ check_base(const char *v, char *err, size_t errlen)
 	struct ti_uri u;
 
 	if (ti_uri_parse(v, &u) < 0 || u.query[0] != '\0') {
-		snprintf(err, errlen, "expected a URI without query, like coap://203.0.113.1:5783");
+		snprintf(err, errlen,
+			 "expected a URI without query, like coap://203.0.113.1:5783");
 		return TI_EPARSE;
 	}
 	return 0;
@@ -83,21 +84,41 @@ validate(const void *conf, char *err, size_t errlen)
 #define O(field) offsetof(struct tstund_conf, field)
 
 static const struct ti_conf_item items[] = {
-	{ .name = "listen", .type = TI_CONF_LIST, .offset = O(listen),
-	  .def = TSTUND_DEFAULT_LISTEN, .check = ti_coap_check_listen },
-	{ .name = "path", .type = TI_CONF_STRING, .offset = O(path), .def = "/tstun",
+	{ .name = "listen",
+	  .type = TI_CONF_LIST,
+	  .offset = O(listen),
+	  .def = TSTUND_DEFAULT_LISTEN,
+	  .check = ti_coap_check_listen },
+	{ .name = "path",
+	  .type = TI_CONF_STRING,
+	  .offset = O(path),
+	  .def = "/tstun",
 	  .check = tstund_path_check },
 	TI_CONF_COMMON_ITEMS(struct tstund_conf),
 	{ .name = "rd", .type = TI_CONF_STRING, .offset = O(rd), .check = check_rd },
-	{ .name = "rd-endpoint", .type = TI_CONF_STRING, .offset = O(rd_endpoint),
+	{ .name = "rd-endpoint",
+	  .type = TI_CONF_STRING,
+	  .offset = O(rd_endpoint),
 	  .check = check_endpoint },
-	{ .name = "rd-lifetime", .type = TI_CONF_DURATION, .offset = O(rd_lifetime),
-	  .min = 60, .max = 4294967295u, .def = "1h" },
+	{ .name = "rd-lifetime",
+	  .type = TI_CONF_DURATION,
+	  .offset = O(rd_lifetime),
+	  .min = 60,
+	  .max = 4294967295u,
+	  .def = "1h" },
 	{ .name = "rd-base", .type = TI_CONF_STRING, .offset = O(rd_base), .check = check_base },
-	{ .name = "max-idle-sessions", .type = TI_CONF_U32, .offset = O(max_idle_sessions),
-	  .min = 0, .max = 1000000, .def = "100" },
-	{ .name = "session-timeout", .type = TI_CONF_DURATION, .offset = O(session_timeout),
-	  .min = 1, .max = 86400, .def = "60s" },
+	{ .name = "max-idle-sessions",
+	  .type = TI_CONF_U32,
+	  .offset = O(max_idle_sessions),
+	  .min = 0,
+	  .max = 1000000,
+	  .def = "100" },
+	{ .name = "session-timeout",
+	  .type = TI_CONF_DURATION,
+	  .offset = O(session_timeout),
+	  .min = 1,
+	  .max = 86400,
+	  .def = "60s" },
 };
 
 const struct ti_conf_schema tstund_conf_schema = {

@@ -83,8 +83,8 @@ hnd_get(coap_resource_t *res, coap_session_t *session, const coap_pdu_t *request
 	/* libcoap leaves out Content-Format 0; say it, as the UDP path does. */
 	if (cf == TSTUND_CF_TEXT)
 		coap_add_option(response, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
-	if (!coap_add_data_large_response(res, session, request, response, query, (uint16_t)cf,
-					  0, 0, len, body, release_body, body))
+	if (!coap_add_data_large_response(res, session, request, response, query, (uint16_t)cf, 0,
+					  0, len, body, release_body, body))
 		diagnose(response, COAP_RESPONSE_CODE(500), "response too large");
 }
 

@@ -24,10 +24,10 @@
 
 /* Everything tstund runs, hung off d->app. */
 struct tstund_server {
-	struct tstund_proto proto;    /* stateless UDP answerer (path, link) */
-	struct tstund_udp **udp;      /* one per coap:// listen URI */
+	struct tstund_proto proto; /* stateless UDP answerer (path, link) */
+	struct tstund_udp **udp;   /* one per coap:// listen URI */
 	size_t n_udp;
-	coap_context_t *ctx;          /* coap+tcp endpoints and the RD client */
+	coap_context_t *ctx; /* coap+tcp endpoints and the RD client */
 	coap_resource_t *resource;
 	struct tstund_rd *rd;
 };
@@ -65,8 +65,8 @@ open_listeners(struct ti_daemon *d, struct tstund_server *s, const struct tstund
 	for (size_t i = 0; i < c->listen.n; i++) {
 		const char *uri = with_port(c->listen.v[i], buf, sizeof(buf));
 		if (is_udp(uri)) {
-			s->udp[s->n_udp] = tstund_udp_open(d->loop, uri, &s->proto, err,
-							   sizeof(err));
+			s->udp[s->n_udp] =
+			    tstund_udp_open(d->loop, uri, &s->proto, err, sizeof(err));
 			if (s->udp[s->n_udp] == NULL) {
 				ti_log_err("failed to listen on '%s' (%s)", uri, err);
 				return TI_ECOAP;
@@ -150,8 +150,8 @@ tstund_start(struct ti_daemon *d)
 	s->rd = tstund_rd_new(s->ctx, d->loop);
 	if (s->rd == NULL)
 		return -ENOMEM;
-	ti_daemon_status("serving %zu listener(s), path %s", ((struct tstund_conf *)d->conf)->listen.n,
-			 s->proto.path);
+	ti_daemon_status("serving %zu listener(s), path %s",
+			 ((struct tstund_conf *)d->conf)->listen.n, s->proto.path);
 	return apply_rd(s, d->conf);
 }
 

@@ -152,8 +152,10 @@ tstund_path_check(const char *path, char *err, size_t errlen)
 			continue;
 		}
 		if (!is_pchar(*c)) {
-			snprintf(err, errlen, "character '%c' not allowed in the path (no query, "
-					      "no percent-encoding)", *c);
+			snprintf(err, errlen,
+				 "character '%c' not allowed in the path (no query, "
+				 "no percent-encoding)",
+				 *c);
 			return TI_EPARSE;
 		}
 		seglen++;
@@ -205,7 +207,7 @@ struct request {
 	int if_match_ok;
 	int if_none_match;
 	int proxy;
-	int bad_option;      /* number of an unrecognised critical option, or -1 */
+	int bad_option; /* number of an unrecognised critical option, or -1 */
 };
 
 static int
@@ -219,12 +221,15 @@ static const struct {
 	uint16_t num;
 	uint16_t min, max;
 } known[] = {
-	{ TI_OPT_IF_MATCH, 0, 8 },	  { TI_OPT_URI_HOST, 1, 255 },	{ TI_OPT_ETAG, 1, 8 },
-	{ TI_OPT_IF_NONE_MATCH, 0, 0 },	  { TI_OPT_OBSERVE, 0, 3 },	{ TI_OPT_URI_PORT, 0, 2 },
-	{ TI_OPT_URI_PATH, 0, 255 },	  { TI_OPT_CONTENT_FORMAT, 0, 2 }, { TI_OPT_MAX_AGE, 0, 4 },
-	{ TI_OPT_URI_QUERY, 0, 255 },	  { TI_OPT_ACCEPT, 0, 2 },	{ TI_OPT_BLOCK2, 0, 3 },
-	{ TI_OPT_BLOCK1, 0, 3 },	  { TI_OPT_SIZE2, 0, 4 },	{ TI_OPT_PROXY_URI, 1, 1034 },
-	{ TI_OPT_PROXY_SCHEME, 1, 255 },  { TI_OPT_SIZE1, 0, 4 },	{ TI_OPT_NO_RESPONSE, 0, 1 },
+	{ TI_OPT_IF_MATCH, 0, 8 },     { TI_OPT_URI_HOST, 1, 255 },
+	{ TI_OPT_ETAG, 1, 8 },	       { TI_OPT_IF_NONE_MATCH, 0, 0 },
+	{ TI_OPT_OBSERVE, 0, 3 },      { TI_OPT_URI_PORT, 0, 2 },
+	{ TI_OPT_URI_PATH, 0, 255 },   { TI_OPT_CONTENT_FORMAT, 0, 2 },
+	{ TI_OPT_MAX_AGE, 0, 4 },      { TI_OPT_URI_QUERY, 0, 255 },
+	{ TI_OPT_ACCEPT, 0, 2 },       { TI_OPT_BLOCK2, 0, 3 },
+	{ TI_OPT_BLOCK1, 0, 3 },       { TI_OPT_SIZE2, 0, 4 },
+	{ TI_OPT_PROXY_URI, 1, 1034 }, { TI_OPT_PROXY_SCHEME, 1, 255 },
+	{ TI_OPT_SIZE1, 0, 4 },	       { TI_OPT_NO_RESPONSE, 0, 1 },
 };
 
 /*
@@ -257,7 +262,8 @@ match_path(const struct tstund_proto *p, const struct ti_msg *m)
 		const struct ti_msg_opt *o = &m->opts[i];
 		if (o->num != TI_OPT_URI_PATH)
 			continue;
-		if (n < p->n_segs && o->len == p->seg_len[n] && memcmp(o->val, p->path + p->seg_off[n], o->len) == 0)
+		if (n < p->n_segs && o->len == p->seg_len[n] &&
+		    memcmp(o->val, p->path + p->seg_off[n], o->len) == 0)
 			mine++;
 		if ((n == 0 && o->len == 11 && memcmp(o->val, WKC_PATH_0, 11) == 0) ||
 		    (n == 1 && o->len == 4 && memcmp(o->val, WKC_PATH_1, 4) == 0))
@@ -445,8 +451,7 @@ tstund_proto_answer(struct tstund_proto *p, const uint8_t *req, size_t len,
 	if (len < 4 || req[0] >> 6 != 1)
 		return 0; /* too short to reject, or another version: silently ignore */
 	r = ti_msg_parse(req, len, &m);
-	if (r == TI_ETOOBIG && m.code != 0 && TI_CODE_CLASS(m.code) == 0 &&
-	    m.type == TI_MSG_CON) {
+	if (r == TI_ETOOBIG && m.code != 0 && TI_CODE_CLASS(m.code) == 0 && m.type == TI_MSG_CON) {
 		/* More options than any request to this server needs. */
 		rq = (struct request){ .msg = &m, .bad_option = -1 };
 		return error(p, &rq, TI_CODE(4, 2), "too many options", out, size);

@@ -31,17 +31,17 @@ struct tstund_rd {
 	coap_session_t *retiring; /* old session while its DELETE is under way */
 	enum rd_state state;
 	char *rd, *endpoint, *base, *links;
-	struct ti_uri uri;        /* of rd */
+	struct ti_uri uri; /* of rd */
 	struct sockaddr_storage locals[4];
 	size_t n_locals;
-	char reg_path[256];       /* registration interface, e.g. "/rd" */
+	char reg_path[256]; /* registration interface, e.g. "/rd" */
 	uint64_t lifetime;
-	char location[256];       /* "/reg/1" once registered */
-	coap_bin_const_t *token;  /* of the request in flight */
+	char location[256];	 /* "/reg/1" once registered */
+	coap_bin_const_t *token; /* of the request in flight */
 	unsigned retry_ms;
-	int deleting;             /* a DELETE is in flight on retiring */
-	int unreachable_logged;   /* ICMP errors are reported once per attempt */
-	tstund_rd_done_fn *done;  /* graceful stop */
+	int deleting;		 /* a DELETE is in flight on retiring */
+	int unreachable_logged;	 /* ICMP errors are reported once per attempt */
+	tstund_rd_done_fn *done; /* graceful stop */
 	void *done_arg;
 };
 
@@ -70,14 +70,14 @@ add_query(coap_optlist_t **opts, const char *name, const char *value)
 	int n = snprintf(q, sizeof(q), "%s=%s", name, value);
 
 	if (n > 0 && (size_t)n < sizeof(q))
-		coap_insert_optlist(opts, coap_new_optlist(COAP_OPTION_URI_QUERY, (size_t)n,
-							   (const uint8_t *)q));
+		coap_insert_optlist(
+		    opts, coap_new_optlist(COAP_OPTION_URI_QUERY, (size_t)n, (const uint8_t *)q));
 }
 
 /* Build and send one request on session; remembers its token. */
 static int
-send_request(struct tstund_rd *rd, coap_session_t *session, coap_pdu_code_t code,
-	     const char *path, int with_links)
+send_request(struct tstund_rd *rd, coap_session_t *session, coap_pdu_code_t code, const char *path,
+	     int with_links)
 {
 	coap_optlist_t *opts = NULL;
 	uint8_t tok[8], buf[4];
@@ -93,11 +93,12 @@ send_request(struct tstund_rd *rd, coap_session_t *session, coap_pdu_code_t code
 	if (code == COAP_REQUEST_CODE_POST) {
 		snprintf(lt, sizeof(lt), "%llu", (unsigned long long)rd->lifetime);
 		if (with_links) {
-			coap_insert_optlist(&opts, coap_new_optlist(
-						     COAP_OPTION_CONTENT_FORMAT,
-						     coap_encode_var_safe(buf, sizeof(buf),
-									  COAP_MEDIATYPE_APPLICATION_LINK_FORMAT),
-						     buf));
+			coap_insert_optlist(
+			    &opts, coap_new_optlist(COAP_OPTION_CONTENT_FORMAT,
+						    coap_encode_var_safe(
+							buf, sizeof(buf),
+							COAP_MEDIATYPE_APPLICATION_LINK_FORMAT),
+						    buf));
 			add_query(&opts, "ep", rd->endpoint);
 		}
 		add_query(&opts, "lt", lt);
@@ -137,20 +138,21 @@ open_session(struct tstund_rd *rd)
 	if (ti_uri_resolve(&rd->uri, &ss, &len) < 0)
 		return TI_EPARSE;
 	ti_coap_address_from(&dst, (struct sockaddr *)&ss, len);
-	/* Send from tstund's own port (SO_REUSEADDR on both sockets; the connected one gets the replies). */
+	/* Send from tstund's own port (SO_REUSEADDR on both sockets; the connected one gets the
+	 * replies). */
 	for (size_t i = 0; i < rd->n_locals && rd->uri.transport == TI_TRANSPORT_UDP; i++) {
 		if (rd->locals[i].ss_family != ss.ss_family)
 			continue;
 		ti_coap_address_from(&local, (struct sockaddr *)&rd->locals[i],
-				     rd->locals[i].ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-									  sizeof(struct sockaddr_in6));
+				     rd->locals[i].ss_family == AF_INET
+					 ? sizeof(struct sockaddr_in)
+					 : sizeof(struct sockaddr_in6));
 		have_local = 1;
 		break;
 	}
-	rd->session = coap_new_client_session(rd->ctx, have_local ? &local : NULL, &dst,
-					      rd->uri.transport == TI_TRANSPORT_TCP ?
-						      COAP_PROTO_TCP :
-						      COAP_PROTO_UDP);
+	rd->session = coap_new_client_session(
+	    rd->ctx, have_local ? &local : NULL, &dst,
+	    rd->uri.transport == TI_TRANSPORT_TCP ? COAP_PROTO_TCP : COAP_PROTO_UDP);
 	if (rd->session == NULL)
 		return TI_ECOAP;
 	coap_session_set_app_data(rd->session, rd);
@@ -418,7 +420,7 @@ tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *p)
 		return TI_EPARSE;
 	/* Same RD address: reuse the session (a second one from our port would clash). */
 	retire(rd, p != NULL && rd->session != NULL && strcmp(u.host, rd->uri.host) == 0 &&
-			   u.port == rd->uri.port && u.transport == rd->uri.transport);
+		       u.port == rd->uri.port && u.transport == rd->uri.transport);
 	clear_params(rd);
 	ti_timer_set(rd->timer, 0, 0);
 	rd->state = RD_IDLE;

@@ -12,7 +12,7 @@ struct tstund_rd;
 
 /** What to register; strings are copied. */
 struct tstund_rd_params {
-	const char *rd;       /**< RD URI; its path (default /rd) is the registration interface */
+	const char *rd;	      /**< RD URI; its path (default /rd) is the registration interface */
 	const char *endpoint; /**< ep */
 	const char *base;     /**< base, or NULL for the source address */
 	uint64_t lifetime;    /**< lt in seconds */

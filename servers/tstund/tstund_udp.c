@@ -132,10 +132,9 @@ on_readable(struct ti_loop *loop, int fd, uint32_t events, void *data)
 			struct msghdr *h = &u->in[i].msg_hdr;
 			if (h->msg_flags & MSG_TRUNC)
 				continue; /* larger than any request we serve */
-			size_t len = tstund_proto_answer(
-				u->proto, u->req[i], u->in[i].msg_len,
-				(struct sockaddr *)&u->peer[i], TI_TRANSPORT_UDP, u->resp[k],
-				MAX_RESP);
+			size_t len = tstund_proto_answer(u->proto, u->req[i], u->in[i].msg_len,
+							 (struct sockaddr *)&u->peer[i],
+							 TI_TRANSPORT_UDP, u->resp[k], MAX_RESP);
 			if (len == 0)
 				continue;
 			size_t clen = u->wildcard ? reply_source(h, &u->out_cmsg[k]) : 0;
