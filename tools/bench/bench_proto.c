@@ -309,8 +309,7 @@ parse_stun(const uint8_t *buf, size_t len, struct bench_reply *r)
 }
 
 void
-bench_reply_parse(enum bench_proto proto, const uint8_t *buf, size_t len,
-		  struct bench_reply *ret)
+bench_reply_parse(enum bench_proto proto, const uint8_t *buf, size_t len, struct bench_reply *ret)
 {
 	*ret = (struct bench_reply){ .kind = BENCH_REPLY_OTHER };
 	if (proto == BENCH_PROTO_COAP)

@@ -48,7 +48,7 @@ enum bench_kind {
 struct bench_reply {
 	enum bench_kind kind;
 	struct bench_tag tag;
-	int ok;        /**< CoAP 2.05; STUN Binding Success Response */
+	int ok;	       /**< CoAP 2.05; STUN Binding Success Response */
 	int coap_type; /**< CoAP message type (0 CON, 1 NON, 2 ACK, 3 RST) */
 	int has_addr;  /**< addr holds the reflected source address */
 	struct sockaddr_storage addr;
