@@ -22,19 +22,13 @@ import socket
 import sys
 import time
 
+from coapraw import encode_options, read_ext  # same folder: the CoAP codec
+
 CON, NON, ACK, RST = 0, 1, 2, 3
 METHODS = {1: "GET", 2: "POST", 3: "PUT", 4: "DELETE"}
 OPT_LOCATION_PATH, OPT_URI_PATH, OPT_CONTENT_FORMAT, OPT_URI_QUERY = 8, 11, 12, 15
 
 
-def read_ext(n, buf, i):
-    if n < 13:
-        return n, i
-    if n == 13:
-        return buf[i] + 13, i + 1
-    if n == 14:
-        return int.from_bytes(buf[i:i + 2], "big") + 269, i + 2
-    raise ValueError("reserved nibble")
 
 
 def parse(buf):
@@ -58,22 +52,11 @@ def parse(buf):
     return typ, code, mid, token, opts, payload
 
 
-def ext(n):
-    if n < 13:
-        return n, b""
-    if n < 269:
-        return 13, bytes([n - 13])
-    return 14, (n - 269).to_bytes(2, "big")
 
 
 def build(typ, code, mid, token, opts=(), payload=b""):
     out = bytes([0x40 | typ << 4 | len(token), code]) + mid.to_bytes(2, "big") + token
-    last = 0
-    for num, val in sorted(opts, key=lambda o: o[0]):
-        dn, dx = ext(num - last)
-        ln, lx = ext(len(val))
-        out += bytes([dn << 4 | ln]) + dx + lx + val
-        last = num
+    out += encode_options(opts)
     if payload:
         out += b"\xff" + payload
     return out
