@@ -30,7 +30,31 @@ struct tstund_server {
 	coap_context_t *ctx; /* coap+tcp endpoints and the RD client */
 	coap_resource_t *resource;
 	struct tstund_rd *rd;
+	char *bound_listen; /* what listen and user were at start: a reload cannot change them */
+	char *started_user;
 };
+
+/* The listen URIs as one string, for comparing configs; NULL on OOM. */
+static char *
+join_list(const struct ti_conf_list *l)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->v[i]) + 1;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	len = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t n = strlen(l->v[i]);
+		memcpy(s + len, l->v[i], n);
+		s[len + n] = '\n';
+		len += n + 1;
+	}
+	s[len] = '\0';
+	return s;
+}
 
 static int
 is_udp(const char *uri)
@@ -95,6 +119,10 @@ tstund_init(struct ti_daemon *d)
 	if (s == NULL)
 		return -ENOMEM;
 	d->app = s;
+	s->bound_listen = join_list(&c->listen);
+	s->started_user = c->common.user ? strdup(c->common.user) : NULL;
+	if (s->bound_listen == NULL || (c->common.user && s->started_user == NULL))
+		return -ENOMEM;
 	if ((r = tstund_proto_init(&s->proto, c->path)) < 0)
 		return r;
 	s->ctx = ti_coap_context_new(&limits, s);
@@ -156,17 +184,6 @@ tstund_start(struct ti_daemon *d)
 }
 
 static int
-same_list(const struct ti_conf_list *a, const struct ti_conf_list *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-static int
 same_str(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
@@ -192,9 +209,12 @@ tstund_reload(struct ti_daemon *d, const void *new_conf)
 	}
 	proto.next_mid = s->proto.next_mid;
 	s->proto = proto; /* every UDP socket points at s->proto */
-	if (!same_list(&old->listen, &c->listen))
+	/* Compared with what runs, so the warning repeats until a restart. */
+	char *listen = join_list(&c->listen);
+	if (listen == NULL || strcmp(listen, s->bound_listen) != 0)
 		ti_log_warn("'listen' changed: restart required, ignoring");
-	if (!same_str(old->common.user, c->common.user))
+	free(listen);
+	if (!same_str(s->started_user, c->common.user))
 		ti_log_warn("'user' changed: restart required, ignoring");
 	if (old->max_idle_sessions != c->max_idle_sessions ||
 	    old->session_timeout != c->session_timeout) {
@@ -236,6 +256,8 @@ tstund_fini(struct ti_daemon *d)
 		tstund_udp_close(s->udp[i]);
 	}
 	free(s->udp);
+	free(s->bound_listen);
+	free(s->started_user);
 	if (s->ctx) {
 		ti_coap_detach(s->ctx, d->loop);
 		coap_free_context(s->ctx);
