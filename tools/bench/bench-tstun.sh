@@ -14,8 +14,9 @@
 #   COTURN_PORT [3478]  TSTUN_PORT [5783]  LIBCOAP_PORT [5784]
 #   LIBCOAP [1]  also measure libcoap's coap-server-gnutls (GET /time) for reference
 #   PIN [1]  pin the servers to SERVER_CPUS and tice-bench to BENCH_CPUS (taskset;
-#            defaults: the first and the second half of the CPUs); 0: let the
-#            scheduler place them (on loopback it often puts both on one CPU)
+#            defaults: the first and the second half of the CPUs), so each side
+#            gets its own cores. 0: let the scheduler place them (on a shared
+#            machine other work then moves the server instead of slowing it).
 # Everything runs on 127.0.0.1, every process started here is stopped by PID on
 # exit, and the whole script is bounded by a watchdog.
 set -u
