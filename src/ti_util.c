@@ -132,6 +132,12 @@ ti_strlcpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
+int
+ti_str_equal(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 uint64_t
 ti_now_ms(void)
 {

@@ -49,6 +49,9 @@ int ti_parse_bool(const char *s, int *ret_val);
  */
 size_t ti_strlcpy(char *dst, const char *src, size_t size);
 
+/** Whether two strings are equal, NULL being equal only to NULL. */
+int ti_str_equal(const char *a, const char *b);
+
 /** Monotonic time in milliseconds. */
 uint64_t ti_now_ms(void);
 

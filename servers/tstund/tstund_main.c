@@ -184,12 +184,6 @@ tstund_start(struct ti_daemon *d)
 }
 
 static int
-same_str(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
-}
-
-static int
 tstund_reload(struct ti_daemon *d, const void *new_conf)
 {
 	const struct tstund_conf *old = d->conf, *c = new_conf;
@@ -214,7 +208,7 @@ tstund_reload(struct ti_daemon *d, const void *new_conf)
 	if (listen == NULL || strcmp(listen, s->bound_listen) != 0)
 		ti_log_warn("'listen' changed: restart required, ignoring");
 	free(listen);
-	if (!same_str(s->started_user, c->common.user))
+	if (!ti_str_equal(s->started_user, c->common.user))
 		ti_log_warn("'user' changed: restart required, ignoring");
 	if (old->max_idle_sessions != c->max_idle_sessions ||
 	    old->session_timeout != c->session_timeout) {

@@ -402,19 +402,14 @@ clear_params(struct tstund_rd *rd)
 	TI_FREE(&rd->links);
 }
 
-static int
-same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
-}
-
 int
 tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *p)
 {
 	struct ti_uri u;
 
-	if (p && rd->rd && same(p->rd, rd->rd) && same(p->endpoint, rd->endpoint) &&
-	    same(p->base, rd->base) && same(p->links, rd->links) && p->lifetime == rd->lifetime)
+	if (p && rd->rd && ti_str_equal(p->rd, rd->rd) &&
+	    ti_str_equal(p->endpoint, rd->endpoint) && ti_str_equal(p->base, rd->base) &&
+	    ti_str_equal(p->links, rd->links) && p->lifetime == rd->lifetime)
 		return 0; /* nothing changed: keep the registration */
 	if (p != NULL && ti_uri_parse(p->rd, &u) < 0)
 		return TI_EPARSE;

@@ -310,6 +310,17 @@ START_TEST(test_strlcpy)
 }
 END_TEST
 
+START_TEST(test_str_equal)
+{
+	ck_assert_int_eq(ti_str_equal(NULL, NULL), 1);
+	ck_assert_int_eq(ti_str_equal("a", NULL), 0);
+	ck_assert_int_eq(ti_str_equal(NULL, "a"), 0);
+	ck_assert_int_eq(ti_str_equal("a", "a"), 1);
+	ck_assert_int_eq(ti_str_equal("a", "b"), 0);
+	ck_assert_int_eq(ti_str_equal("", ""), 1);
+}
+END_TEST
+
 START_TEST(test_strlcpy_size0)
 {
 	char buf[4] = "xyz";
@@ -400,6 +411,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_parse_bool, 0, (int)TI_ARRAY_SIZE(bool_cases));
 	tcase_add_test(tc, test_strlcpy);
 	tcase_add_test(tc, test_strlcpy_size0);
+	tcase_add_test(tc, test_str_equal);
 	tcase_add_test(tc, test_macros);
 	tcase_add_test(tc, test_now_ms);
 	tcase_add_test(tc, test_random);
