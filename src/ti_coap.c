@@ -21,7 +21,9 @@ ti_coap_context_new(const struct ti_coap_limits *limits, void *app_data)
 
 	if (ctx == NULL)
 		return NULL;
-	coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_context_set_block_mode(ctx, limits != NULL && limits->per_block_requests
+						 ? COAP_BLOCK_USE_LIBCOAP
+						 : COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
 	if (limits != NULL && limits->max_idle_sessions)
 		coap_context_set_max_idle_sessions(ctx, limits->max_idle_sessions);
 	if (limits != NULL && limits->session_timeout)

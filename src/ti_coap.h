@@ -17,6 +17,14 @@ struct ti_coap_limits {
 	unsigned
 	    max_idle_sessions;	  /**< coap_context_set_max_idle_sessions(); 0: libcoap default */
 	unsigned session_timeout; /**< idle server session lifetime in s; 0: libcoap default */
+	/**
+	 * 0: libcoap reassembles Block1 request bodies and hands handlers the
+	 * whole body (COAP_BLOCK_SINGLE_BODY). libcoap 4.3.1 then allocates
+	 * whatever Size1 the client declares before any handler runs.
+	 * 1: handlers see every block (pdu body_offset/body_total) and can
+	 * refuse an oversized body at its first block; they reassemble.
+	 */
+	int per_block_requests;
 };
 
 /**

@@ -592,7 +592,7 @@ rdd_db_register(struct rdd_db *db, const struct rdd_reg *reg, const struct ti_li
 
 int
 rdd_db_update(struct rdd_db *db, int64_t id, const uint32_t *lt, const char *base,
-	      int base_explicit, const char *attrs, int64_t now_ms)
+	      int base_explicit, const char *et, const char *attrs, int64_t now_ms)
 {
 	struct ti_links links = { 0 };
 	struct rdd_reg old, nw;
@@ -620,7 +620,10 @@ rdd_db_update(struct rdd_db *db, int64_t id, const uint32_t *lt, const char *bas
 	}
 	if (attrs != NULL)
 		nw.attrs = (char *)attrs;
-	reindex = strcmp(nw.base, old.base) != 0 || strcmp(nw.attrs, old.attrs) != 0;
+	if (et != NULL)
+		nw.et = et[0] != '\0' ? (char *)et : NULL;
+	reindex = strcmp(nw.base, old.base) != 0 || strcmp(nw.attrs, old.attrs) != 0 ||
+		  !ti_str_equal(nw.et, old.et);
 	lt_changed = nw.lt != old.lt;
 	if (reindex) {
 		/* A new base moves every resolved href and anchor (RFC 9176 section 6). */

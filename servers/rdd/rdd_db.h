@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ti_store.h"
+
 /*
  * The only module of rdd that knows SQL. One struct rdd_db is one SQLite
  * connection used from rdd's event loop thread. Every change runs in its
@@ -23,8 +25,6 @@
 struct rdd_db;
 struct ti_links;
 struct ti_link;
-struct ti_store_error;
-struct ti_store_migration;
 
 /**
  * The compiled-in schema steps (rdd_schema.c), versions 1..N ascending, for
@@ -114,6 +114,8 @@ int rdd_db_register(struct rdd_db *db, const struct rdd_reg *reg, const struct t
  * @param[in] lt             NULL keeps the lifetime.
  * @param[in] base           NULL keeps the base (and base_explicit).
  * @param[in] base_explicit  stored with base; ignored when base is NULL.
+ * @param[in] et             NULL keeps; "" removes; otherwise replaces the
+ *                           endpoint types (space-separated).
  * @param[in] attrs          NULL keeps; otherwise replaces the whole extra
  *                           attribute string (rdd merges old and new first).
  * @param[in] now_ms         CLOCK_REALTIME ms.
@@ -121,7 +123,7 @@ int rdd_db_register(struct rdd_db *db, const struct rdd_reg *reg, const struct t
  *         TI_EPARSE (base does not resolve, attrs unparsable); TI_EDB, -EIO, ...
  */
 int rdd_db_update(struct rdd_db *db, int64_t id, const uint32_t *lt, const char *base,
-		  int base_explicit, const char *attrs, int64_t now_ms);
+		  int base_explicit, const char *et, const char *attrs, int64_t now_ms);
 
 /**
  * Remove a registration and its links.

@@ -10,6 +10,8 @@
 #include "ti_addr.h"
 #include "ti_linkfmt.h"
 
+#include "rdd_db.h" /* struct rdd_filter */
+
 struct sockaddr;
 
 /*
@@ -260,12 +262,6 @@ int rdd_links_write_json(const struct ti_links *l, struct ti_strbuf *out);
 /* ------------------------------------------------------------------------ */
 /* Lookup (RFC 9176 section 6)                                              */
 /* ------------------------------------------------------------------------ */
-
-/** One lookup filter: name=pattern, pattern NULL for a bare name ("present"). */
-struct rdd_filter {
-	const char *name;    /**< borrowed from the query */
-	const char *pattern; /**< borrowed from the query; may end with '*' */
-};
 
 /** The paging and filters of a lookup. */
 struct rdd_lookup {

@@ -316,12 +316,12 @@ START_TEST(test_update)
 	id = reg_full(db, "node1", "", "coap://192.0.2.1:5683", 100, NULL, "a=1", NOW + 100000,
 		      "</s/t>;rt=\"t\",<x>;anchor=\"/dev\";rel=\"describedby\"", NULL);
 	/* lt NULL keeps 100 and renews from now. */
-	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NOW + 50000), 0);
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NULL, NOW + 50000), 0);
 	ck_assert_int_eq(rdd_db_get(db, id, NOW, &g), 0);
 	ck_assert_int_eq(g.expires_ms, NOW + 150000);
 	ck_assert_int_eq(g.lt, 100);
 	rdd_reg_fini(&g);
-	ck_assert_int_eq(rdd_db_update(db, id, &lt, NULL, 0, NULL, NOW), 0);
+	ck_assert_int_eq(rdd_db_update(db, id, &lt, NULL, 0, NULL, NULL, NOW), 0);
 	ck_assert_int_eq(rdd_db_get(db, id, NOW, &g), 0);
 	ck_assert_int_eq(g.expires_ms, NOW + 500000);
 	ck_assert_int_eq(g.lt, 500);
@@ -329,7 +329,7 @@ START_TEST(test_update)
 	expect(db, 0, "lt=500", 0, 0, "coap://192.0.2.1:5683/s/t coap://192.0.2.1:5683/x");
 	expect(db, 0, "lt=100", 0, 0, "");
 	/* A new base re-resolves targets and anchors. */
-	ck_assert_int_eq(rdd_db_update(db, id, NULL, "coap://203.0.113.7:40001", 0, "b=2", NOW),
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, "coap://203.0.113.7:40001", 0, NULL, "b=2", NOW),
 			 0);
 	ck_assert_int_eq(rdd_db_get(db, id, NOW, &g), 0);
 	ck_assert_str_eq(g.base, "coap://203.0.113.7:40001");
@@ -344,14 +344,14 @@ START_TEST(test_update)
 	expect(db, 0, "a=1", 0, 0, "");
 	expect(db, 0, "b=2", 0, 0, "coap://203.0.113.7:40001/s/t coap://203.0.113.7:40001/x");
 	/* A failed update changes nothing. */
-	ck_assert_int_eq(rdd_db_update(db, id, NULL, "relative", 1, NULL, NOW), TI_EPARSE);
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, "relative", 1, NULL, NULL, NOW), TI_EPARSE);
 	expect(db, 1, "base=coap://203.0.113.7:40001", 0, 0, "node1");
 	/* Expired, then removed. */
-	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NOW + 500000), -ENOENT);
-	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NOW + 499999), 0);
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NULL, NOW + 500000), -ENOENT);
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NULL, NOW + 499999), 0);
 	ck_assert_int_eq(rdd_db_remove(db, id), 0);
-	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NOW), -ENOENT);
-	ck_assert_int_eq(rdd_db_update(db, id + 1, &lt, NULL, 0, NULL, NOW), -ENOENT);
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, NULL, NULL, NOW), -ENOENT);
+	ck_assert_int_eq(rdd_db_update(db, id + 1, &lt, NULL, 0, NULL, NULL, NOW), -ENOENT);
 	rdd_db_close(db);
 }
 END_TEST
@@ -456,13 +456,13 @@ START_TEST(test_generation)
 	id = reg_simple(db, "n", "coap://h", "</a>");
 	ck_assert_uint_eq(rdd_db_generation(db), g0 + 1);
 	/* A bare renewal changes no lookup result. */
-	ck_assert_int_eq(rdd_db_update(db, id, &lt, NULL, 0, NULL, NOW), 0);
+	ck_assert_int_eq(rdd_db_update(db, id, &lt, NULL, 0, NULL, NULL, NOW), 0);
 	ck_assert_uint_eq(rdd_db_generation(db), g0 + 1);
-	ck_assert_int_eq(rdd_db_update(db, id, &lt2, NULL, 0, NULL, NOW), 0);
+	ck_assert_int_eq(rdd_db_update(db, id, &lt2, NULL, 0, NULL, NULL, NOW), 0);
 	ck_assert_uint_eq(rdd_db_generation(db), g0 + 2);
-	ck_assert_int_eq(rdd_db_update(db, id, NULL, "coap://h2", 1, NULL, NOW), 0);
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, "coap://h2", 1, NULL, NULL, NOW), 0);
 	ck_assert_uint_eq(rdd_db_generation(db), g0 + 3);
-	ck_assert_int_eq(rdd_db_update(db, id + 5, NULL, "coap://h2", 1, NULL, NOW), -ENOENT);
+	ck_assert_int_eq(rdd_db_update(db, id + 5, NULL, "coap://h2", 1, NULL, NULL, NOW), -ENOENT);
 	ck_assert_int_eq(rdd_db_expire(db, NOW, NULL, NULL), 0);
 	ck_assert_uint_eq(rdd_db_generation(db), g0 + 3);
 	reg_simple(db, "n", "coap://h", "</b>"); /* replace */
@@ -774,7 +774,7 @@ START_TEST(test_persistence)
 	ck_assert_int_eq(rdd_db_next_expiry(db, &ms), 0);
 	ck_assert_int_eq(ms, NOW - 1);
 	expect(db, 1, "rt=temperature-c", 0, 0, "node1 other");
-	ck_assert_int_eq(rdd_db_update(db, id, &lt, "coap://192.0.2.9", 1, "z", NOW), 0);
+	ck_assert_int_eq(rdd_db_update(db, id, &lt, "coap://192.0.2.9", 1, NULL, "z", NOW), 0);
 	rdd_db_close(db);
 	db = open_db(db_path, TI_STORE_SYNC_FULL);
 	ck_assert_int_eq(rdd_db_get(db, id, NOW, &g), 0);
