@@ -63,6 +63,8 @@ static const struct ti_conf_item items[] = {
 	  .def = RDD_DEFAULT_DATABASE, .check = check_database },
 	{ .name = "synchronous", .type = TI_CONF_ENUM, .offset = O(synchronous),
 	  .def = "full", .choices = sync_names },
+	{ .name = "group-commit", .type = TI_CONF_BOOL, .offset = O(group_commit),
+	  .def = "yes" },
 	{ .name = "lifetime-min", .type = TI_CONF_DURATION, .offset = O(lifetime_min),
 	  .min = 1, .max = 4294967295u, .def = "60s" },
 	{ .name = "lifetime-max", .type = TI_CONF_DURATION, .offset = O(lifetime_max),

@@ -16,6 +16,7 @@ struct rdd_conf {
 	struct ti_conf_list listen;
 	char *database;
 	int synchronous; /**< enum ti_store_sync */
+	int group_commit; /**< answer changes after a shared COMMIT (with synchronous full/extra) */
 	uint64_t lifetime_min, lifetime_max, lifetime_default;
 	uint32_t max_registrations;
 	uint32_t max_links_per_registration;

@@ -55,6 +55,9 @@ enum {
 	S_DISTINCT,
 	S_SORTED,
 	S_SCAN,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
 	S_MAX
 };
 
@@ -83,6 +86,9 @@ static const char *const stmt_sql[S_MAX] = {
 	[S_SORTED] = "SELECT reg_id, n FROM attr WHERE name = ?1 AND value >= ?2 AND value < ?3"
 		     " ORDER BY reg_id, n",
 	[S_SCAN] = "SELECT id, -1 FROM reg ORDER BY id",
+	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_RELEASE] = "RELEASE op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 };
 
 static const char cursor_sql[] =
@@ -91,6 +97,7 @@ static const char cursor_sql[] =
 struct rdd_db {
 	struct ti_store *store;
 	uint64_t gen;
+	int batch; /* a group commit is open: each change is a savepoint in it */
 	sqlite3_stmt *st[S_MAX];
 	sqlite3_stmt *cur[MERGE_MAX]; /* ordered equality cursors of one lookup */
 };
@@ -492,10 +499,64 @@ rdd_db_generation(const struct rdd_db *db)
 	return db->gen;
 }
 
+/* Open the transaction of one change: its own, or a savepoint in the open group. */
+static int
+change_begin(struct rdd_db *db)
+{
+	return db->batch ? ti_store_step(db->st[S_SAVEPOINT]) : ti_store_begin(db->store);
+}
+
+int
+rdd_db_batch_begin(struct rdd_db *db)
+{
+	int r;
+
+	if (db == NULL)
+		return -EINVAL;
+	if (db->batch)
+		return 0;
+	if ((r = ti_store_begin(db->store)) == 0)
+		db->batch = 1;
+	return r;
+}
+
+int
+rdd_db_batch_commit(struct rdd_db *db)
+{
+	int r;
+
+	if (db == NULL)
+		return -EINVAL;
+	if (!db->batch)
+		return 0;
+	db->batch = 0;
+	r = ti_store_commit(db->store);
+	if (r < 0)
+		ti_store_rollback(db->store);
+	return r;
+}
+
+int
+rdd_db_batch_open(const struct rdd_db *db)
+{
+	return db != NULL && db->batch;
+}
+
 /* Commit, or roll back after a failure r; counts a visible change. */
 static int
 finish(struct rdd_db *db, int r, int changed)
 {
+	if (db->batch) {
+		if (r < 0) {
+			ti_store_step(db->st[S_ROLLBACK_TO]);
+			ti_store_step(db->st[S_RELEASE]);
+			return r;
+		}
+		r = ti_store_step(db->st[S_RELEASE]);
+		if (r == 0 && changed)
+			db->gen++;
+		return r;
+	}
 	if (r < 0) {
 		ti_store_rollback(db->store);
 		return r;
@@ -563,7 +624,7 @@ rdd_db_register(struct rdd_db *db, const struct rdd_reg *reg, const struct ti_li
 
 	if (db == NULL || !reg_valid(reg, links))
 		return -EINVAL;
-	r = ti_store_begin(db->store);
+	r = change_begin(db);
 	if (r < 0)
 		return r;
 	r = find_id(db, reg->ep, d, &id);
@@ -601,7 +662,7 @@ rdd_db_update(struct rdd_db *db, int64_t id, const uint32_t *lt, const char *bas
 
 	if (db == NULL)
 		return -EINVAL;
-	r = ti_store_begin(db->store);
+	r = change_begin(db);
 	if (r < 0)
 		return r;
 	r = read_reg(db, id, &old);
@@ -671,7 +732,7 @@ rdd_db_remove(struct rdd_db *db, int64_t id)
 
 	if (db == NULL)
 		return -EINVAL;
-	r = ti_store_begin(db->store);
+	r = change_begin(db);
 	if (r < 0)
 		return r;
 	r = read_reg(db, id, &old);
@@ -781,7 +842,7 @@ rdd_db_expire(struct rdd_db *db, int64_t now_ms, rdd_db_reg_fn *fn, void *arg)
 
 	if (db == NULL)
 		return -EINVAL;
-	r = ti_store_begin(db->store);
+	r = change_begin(db);
 	if (r < 0)
 		return r;
 	while ((r = expire_batch(db, now_ms, fn, arg)) > 0)

@@ -149,6 +149,23 @@ int rdd_db_get(struct rdd_db *db, int64_t id, int64_t now_ms, struct rdd_reg *re
  */
 int rdd_db_find(struct rdd_db *db, const char *ep, const char *d, int64_t *ret_id);
 
+/**
+ * Group commit. Between rdd_db_batch_begin() and rdd_db_batch_commit(),
+ * register, update, remove and expire each run in a savepoint of one open
+ * transaction (a failed change is undone alone) and return before anything
+ * is durable; rdd_db_batch_commit() makes them all durable with one COMMIT
+ * (one fsync with synchronous FULL). Reads on this connection see the
+ * uncommitted changes. rdd answers the requests of a group only after the
+ * commit.
+ * @return 0; TI_EDB, -EIO, -ENOSPC, -EBUSY ... (begin: nothing opened;
+ *         commit: the whole group was rolled back).
+ */
+int rdd_db_batch_begin(struct rdd_db *db);
+/** See rdd_db_batch_begin(); without an open group, 0. */
+int rdd_db_batch_commit(struct rdd_db *db);
+/** Whether a group is open. */
+int rdd_db_batch_open(const struct rdd_db *db);
+
 /** Number of stored registrations, expired ones not yet removed included. @return 0, TI_EDB, ...
  */
 int rdd_db_count(struct rdd_db *db, int64_t *ret);

@@ -290,6 +290,157 @@ request_body(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *re
 }
 
 /* ------------------------------------------------------------------------ */
+/* Group commit: answers after the COMMIT that made the change durable      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * With synchronous FULL every COMMIT waits for an fsync. To answer many
+ * changes per fsync, a change that arrives in a confirmable UDP request
+ * goes into the open group (rdd_db_batch_begin()) and its request is
+ * parked with libcoap's async support: libcoap sends an empty ACK now
+ * (RFC 7252 section 5.2.2, separate response), rdd commits the group
+ * within GROUP_DELAY_MS or once GROUP_MAX requests wait, then triggers
+ * the parked requests and libcoap runs the handler again, which answers
+ * from the stored result. Nothing is answered before its COMMIT returned.
+ * NON and TCP requests and Block1 transfers are answered synchronously:
+ * their change commits the open group at once.
+ */
+#define GROUP_DELAY_MS 1
+#define GROUP_MAX 256
+
+struct rdd_pending {
+	struct rdd_pending *next;
+	coap_async_t *async;
+	int code;	 /* the answer: 201, 204, 202; 500 if the commit failed */
+	int64_t id;	 /* 201: the registration */
+	int triggered;
+};
+
+/* Whether this change request may be answered after a group commit. */
+static int
+may_defer(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *req)
+{
+	coap_block_b_t block;
+
+	return s->group_commit && coap_pdu_get_type(req) == COAP_MESSAGE_CON &&
+	       ti_coap_session_transport(session) == TI_TRANSPORT_UDP &&
+	       !coap_get_block_b(session, req, COAP_OPTION_BLOCK1, &block);
+}
+
+/* Open a group for a deferrable change (0), or say the change commits alone (-1). */
+static int
+group_enter(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *req)
+{
+	if (!may_defer(s, session, req))
+		return -1;
+	if (!rdd_db_batch_open(s->db)) {
+		if (rdd_db_batch_begin(s->db) < 0)
+			return -1;
+		ti_timer_set(s->commit_timer, GROUP_DELAY_MS, 0);
+	}
+	return 0;
+}
+
+int
+rdd_server_flush(struct rdd_server *s)
+{
+	int r;
+
+	if (!rdd_db_batch_open(s->db))
+		return 0;
+	r = rdd_db_batch_commit(s->db);
+	ti_timer_set(s->commit_timer, 0, 0);
+	if (r < 0) {
+		ti_log_err("database: group commit failed (%s); %zu change(s) undone",
+			   ti_strerror(r), s->n_pending);
+		if (rdd_db_count(s->db, &s->n_regs) < 0)
+			ti_log_err("database: cannot recount registrations");
+	}
+	for (struct rdd_pending *p = s->pending; p; p = p->next) {
+		if (p->triggered)
+			continue;
+		if (r < 0)
+			p->code = 500;
+		p->triggered = 1;
+		coap_async_trigger(p->async);
+	}
+	s->n_pending = 0;
+	return r;
+}
+
+static void
+commit_fire(struct ti_loop *loop, struct ti_timer *t, void *data)
+{
+	(void)loop, (void)t;
+	rdd_server_flush(data);
+}
+
+/*
+ * After a change handler set its response: park a deferred success until
+ * the group commits, or commit the group now for an answer that cannot wait.
+ */
+static void
+group_leave(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *req,
+	    coap_pdu_t *response, int deferred, int64_t id)
+{
+	int code = coap_pdu_get_code(response);
+	struct rdd_pending *p;
+
+	if (!rdd_db_batch_open(s->db))
+		return;
+	if (deferred == 0 && COAP_RESPONSE_CLASS(code) == 2 &&
+	    (p = calloc(1, sizeof(*p))) != NULL) {
+		p->async = coap_register_async(session, req, 0);
+		if (p->async != NULL) {
+			p->code = COAP_RESPONSE_CLASS(code) * 100 + (code & 0x1f);
+			p->id = id;
+			coap_async_set_app_data(p->async, p);
+			p->next = s->pending;
+			s->pending = p;
+			/* Empty ACK now; the answer follows the COMMIT. */
+			coap_pdu_set_code(response, 0);
+			if (++s->n_pending >= GROUP_MAX)
+				rdd_server_flush(s);
+			return;
+		}
+		free(p);
+	}
+	if (rdd_server_flush(s) < 0 && COAP_RESPONSE_CLASS(code) == 2)
+		respond(response, 500, "database error");
+}
+
+/* A parked request back from libcoap after its group committed: answer it. 1 if it was one. */
+static int
+group_answer(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *req,
+	     coap_pdu_t *response)
+{
+	coap_async_t *async = coap_find_async(session, coap_pdu_get_token(req));
+	struct rdd_pending *p, **pp;
+
+	if (async == NULL || (p = coap_async_get_app_data(async)) == NULL)
+		return 0;
+	for (pp = &s->pending; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	if (p->code == 500) {
+		respond(response, 500, "database error");
+	} else {
+		coap_pdu_set_code(response, COAP_RESPONSE_CODE(p->code));
+		if (p->code == 201) {
+			char idbuf[24];
+			snprintf(idbuf, sizeof(idbuf), "%" PRId64, p->id);
+			coap_add_option(response, COAP_OPTION_LOCATION_PATH, 3,
+					(const uint8_t *)"reg");
+			coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(idbuf),
+					(const uint8_t *)idbuf);
+		}
+	}
+	free(p);
+	coap_async_set_app_data(async, NULL); /* libcoap frees the async after this handler */
+	return 1;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Registration attributes                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -471,9 +622,12 @@ hnd_rd_post(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t
 	enum ti_transport t;
 	const struct sockaddr *src = request_source(session, &t);
 	size_t len = 0;
-	int r;
+	int64_t id = 0;
+	int r, deferred;
 
 	(void)resource, (void)query;
+	if (group_answer(s, session, req, response))
+		return;
 	r = request_body(s, session, req, "rd", response, &data, &len, &a);
 	if (r <= 0) {
 		if (r == 0)
@@ -486,7 +640,9 @@ hnd_rd_post(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t
 		respond_error(response, &e);
 		goto out;
 	}
-	do_register(s, &p, &links, response, NULL);
+	deferred = group_enter(s, session, req);
+	do_register(s, &p, &links, response, &id);
+	group_leave(s, session, req, response, deferred, id);
 out:
 	if (a != NULL)
 		asm_free(s, a);
@@ -530,7 +686,7 @@ reg_update(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *req,
 	char *et = NULL, *attrs = NULL;
 	size_t len, off, total;
 	const uint8_t *data;
-	int base_explicit = 0, r;
+	int base_explicit = 0, r, deferred;
 
 	if (coap_get_data_large(req, &len, &data, &off, &total) && len > 0) {
 		respond(response, 400, "an update has no payload: register again to change links");
@@ -559,6 +715,7 @@ reg_update(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *req,
 		respond(response, 500, "cannot merge attributes");
 		goto out;
 	}
+	deferred = group_enter(s, session, req);
 	r = rdd_db_update(s->db, id, p.lt_given ? &p.lt : NULL, base, base_explicit,
 			  p.attrs.n_attrs > 0 ? (et ? et : "") : NULL, attrs, rdd_wall_ms());
 	if (r == -ENOENT) {
@@ -572,6 +729,7 @@ reg_update(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *req,
 		ti_log_debug("updated /reg/%" PRId64 " ('%s')", id, old.ep);
 		rdd_server_changed(s);
 	}
+	group_leave(s, session, req, response, deferred, id);
 out:
 	free(et);
 	free(attrs);
@@ -661,6 +819,8 @@ hnd_unknown(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t
 	coap_pdu_code_t code;
 	int r;
 
+	if (group_answer(s, session, req, response))
+		return;
 	if (id < 0) {
 		respond(response, 404, "not found");
 		return;
@@ -671,6 +831,7 @@ hnd_unknown(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t
 	} else if (code == COAP_REQUEST_CODE_POST) {
 		reg_update(s, session, req, id, response);
 	} else if (code == COAP_REQUEST_CODE_DELETE) {
+		int deferred = group_enter(s, session, req);
 		r = rdd_db_remove(s->db, id);
 		if (r == -ENOENT) {
 			respond(response, 404, "no such registration");
@@ -682,6 +843,7 @@ hnd_unknown(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t
 			ti_log_info("removed /reg/%" PRId64, id);
 			rdd_server_changed(s);
 		}
+		group_leave(s, session, req, response, deferred, id);
 	} else {
 		respond(response, 405, "GET, POST or DELETE");
 	}
@@ -939,7 +1101,8 @@ rdd_handlers_init(struct rdd_server *s)
 {
 	coap_resource_t *u;
 
-	if ((s->simple_timer = ti_timer_new(s->loop, simple_fire, s)) == NULL)
+	if ((s->simple_timer = ti_timer_new(s->loop, simple_fire, s)) == NULL ||
+	    (s->commit_timer = ti_timer_new(s->loop, commit_fire, s)) == NULL)
 		return -ENOMEM;
 	if (add_resource(s, "rd", "\"core.rd\"", COAP_REQUEST_POST, hnd_rd_post, 0) == NULL ||
 	    add_resource(s, ".well-known/rd", NULL, COAP_REQUEST_POST, hnd_simple_post, 0) ==
@@ -969,6 +1132,14 @@ rdd_handlers_init(struct rdd_server *s)
 void
 rdd_handlers_fini(struct rdd_server *s)
 {
+	rdd_server_flush(s);
+	while (s->pending != NULL) {
+		struct rdd_pending *p = s->pending;
+		s->pending = p->next;
+		free(p); /* libcoap frees the asyncs with the context */
+	}
+	ti_timer_free(s->commit_timer);
+	s->commit_timer = NULL;
 	ti_timer_free(s->simple_timer);
 	s->simple_timer = NULL;
 	while (s->simple != NULL)

@@ -33,6 +33,7 @@ struct rdd_main {
 	char *listen;	    /* listen, user and database at start: a reload cannot change them */
 	char *user;
 	char *database;
+	struct ti_timer *stop_timer;
 };
 
 static char *
@@ -115,6 +116,8 @@ notify_fire(struct ti_loop *loop, struct ti_timer *t, void *data)
 
 	(void)loop, (void)t;
 	s->notify_pending = 0;
+	/* Observers learn nothing that is not durable yet. */
+	rdd_server_flush(s);
 	rdd_observe_run(s->obs);
 }
 
@@ -164,6 +167,7 @@ rdd_init(struct ti_daemon *d)
 	if (s->obs == NULL || s->expiry_timer == NULL || s->notify_timer == NULL)
 		return -ENOMEM;
 	rdd_observers_set_limits(s->obs, c->max_observers, c->max_observers_per_peer);
+	s->group_commit = c->group_commit && c->synchronous >= TI_STORE_SYNC_FULL;
 	s->ctx = ti_coap_context_new(&limits, s);
 	if (s->ctx == NULL) {
 		ti_log_err("failed to create the CoAP context");
@@ -238,8 +242,35 @@ rdd_reload(struct ti_daemon *d, const void *new_conf)
 	}
 	s->conf = c;
 	rdd_conf_policy(c, &s->pol);
+	if (!c->group_commit || c->synchronous < TI_STORE_SYNC_FULL)
+		rdd_server_flush(s);
+	s->group_commit = c->group_commit && old->synchronous >= TI_STORE_SYNC_FULL;
 	rdd_observers_set_limits(s->obs, c->max_observers, c->max_observers_per_peer);
 	return 0;
+}
+
+static void
+stop_fire(struct ti_loop *loop, struct ti_timer *t, void *data)
+{
+	(void)loop, (void)t;
+	ti_daemon_stopped(data);
+}
+
+/* Graceful stop: commit what is pending and let libcoap send those answers. */
+static int
+rdd_stop(struct ti_daemon *d)
+{
+	struct rdd_main *m = d->app;
+	struct rdd_server *s = &m->s;
+
+	if (s->pending == NULL)
+		return 0;
+	rdd_server_flush(s);
+	s->group_commit = 0;
+	if ((m->stop_timer = ti_timer_new(d->loop, stop_fire, d)) == NULL)
+		return 0;
+	ti_timer_set(m->stop_timer, 200, 0);
+	return 1;
 }
 
 static void
@@ -257,6 +288,7 @@ rdd_fini(struct ti_daemon *d)
 		ti_coap_detach(s->ctx, d->loop);
 		coap_free_context(s->ctx);
 	}
+	ti_timer_free(m->stop_timer);
 	ti_timer_free(s->expiry_timer);
 	ti_timer_free(s->notify_timer);
 	rdd_db_close(s->db);
@@ -275,6 +307,7 @@ static const struct ti_daemon_info rdd_info = {
 	.init = rdd_init,
 	.start = rdd_start,
 	.reload = rdd_reload,
+	.stop = rdd_stop,
 	.fini = rdd_fini,
 };
 

@@ -42,6 +42,10 @@ struct rdd_server {
 	struct ti_timer *simple_timer;
 	coap_resource_t *unknown;  /* /reg/<id> and every path that is not ours */
 	struct rdd_assembly *asm_head; /* Block1 bodies being received */
+	int group_commit;		/* answer changes after a shared COMMIT */
+	struct ti_timer *commit_timer;
+	struct rdd_pending *pending; /* parked requests, newest first */
+	size_t n_pending;	     /* of them not yet committed */
 	size_t asm_bytes;
 };
 
@@ -50,6 +54,9 @@ int64_t rdd_wall_ms(void);
 
 /** A registration change was committed: re-arm expiry, notify observers soon. */
 void rdd_server_changed(struct rdd_server *s);
+
+/** Commit the open group (if any) and release the requests waiting for it. @return 0 or the commit's error. */
+int rdd_server_flush(struct rdd_server *s);
 
 /** Re-arm the expiry timer to the earliest registration expiry. */
 void rdd_server_arm_expiry(struct rdd_server *s);
