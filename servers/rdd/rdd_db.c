@@ -57,6 +57,8 @@ enum {
 	S_SCAN,
 	S_SAVEPOINT,
 	S_RELEASE,
+	S_READ_BEGIN,
+	S_READ_END,
 	S_ROLLBACK_TO,
 	S_MAX
 };
@@ -87,6 +89,8 @@ static const char *const stmt_sql[S_MAX] = {
 		     " ORDER BY reg_id, n",
 	[S_SCAN] = "SELECT id, -1 FROM reg ORDER BY id",
 	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_READ_BEGIN] = "BEGIN DEFERRED",
+	[S_READ_END] = "COMMIT",
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 };
@@ -463,13 +467,22 @@ rdd_db_open(const char *path, int synchronous, struct rdd_db **ret_db,
 	/* RSS is mostly page cache: bound it whatever the directory's size. */
 	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size=-%d", RDD_DB_CACHE_KIB);
 	r = ti_store_exec(db->store, pragma);
+	/*
+	 * rdd is the database's only user: exclusive locking spares the fcntl()
+	 * lock calls of every transaction and the WAL index in shared memory,
+	 * and a second rdd on the same file fails at once instead of sharing it.
+	 */
+	if (r == 0 && strcmp(path, ":memory:") != 0)
+		r = ti_store_exec(db->store, "PRAGMA locking_mode=EXCLUSIVE");
+	if (r == 0 && strcmp(path, ":memory:") != 0)
+		r = ti_store_exec(db->store, "BEGIN IMMEDIATE; COMMIT");
 	for (size_t i = 0; r == 0 && i < S_MAX; i++)
 		r = ti_store_prepare(db->store, stmt_sql[i], &db->st[i]);
 	for (size_t i = 0; r == 0 && i < MERGE_MAX; i++)
 		r = ti_store_prepare(db->store, cursor_sql, &db->cur[i]);
 	if (r < 0) {
 		if (reterr != NULL)
-			snprintf(reterr->msg, sizeof(reterr->msg), "cannot prepare statements: %s",
+			snprintf(reterr->msg, sizeof(reterr->msg), "%s (another rdd on this file?)",
 				 ti_store_errmsg(db->store));
 		goto out_close;
 	}
@@ -534,6 +547,23 @@ rdd_db_batch_commit(struct rdd_db *db)
 	if (r < 0)
 		ti_store_rollback(db->store);
 	return r;
+}
+
+int
+rdd_db_read_begin(struct rdd_db *db)
+{
+	if (db == NULL)
+		return -EINVAL;
+	if (db->batch)
+		return 0; /* the open group is the read transaction */
+	return ti_store_step(db->st[S_READ_BEGIN]);
+}
+
+void
+rdd_db_read_end(struct rdd_db *db)
+{
+	if (db != NULL && !db->batch)
+		ti_store_step(db->st[S_READ_END]);
 }
 
 int

@@ -163,6 +163,16 @@ int rdd_db_find(struct rdd_db *db, const char *ep, const char *d, int64_t *ret_i
 int rdd_db_batch_begin(struct rdd_db *db);
 /** See rdd_db_batch_begin(); without an open group, 0. */
 int rdd_db_batch_commit(struct rdd_db *db);
+/**
+ * One read transaction around several reads (a lookup reads a few
+ * statements): one snapshot, and the per-transaction file checks once.
+ * Inside an open group it does nothing. Only reads between them.
+ * @return 0 or a ti_store_step() error.
+ */
+int rdd_db_read_begin(struct rdd_db *db);
+/** End what rdd_db_read_begin() began. */
+void rdd_db_read_end(struct rdd_db *db);
+
 /** Whether a group is open. */
 int rdd_db_batch_open(const struct rdd_db *db);
 

@@ -208,12 +208,17 @@ rdd_render(struct rdd_server *s, enum rdd_view view, const struct rdd_query *q, 
 		rdd_lookup_fini(&lk);
 		return cf == RDD_CF_JSON ? ti_strbuf_puts(out, "[]") : 0;
 	}
+	if ((e = rdd_db_read_begin(s->db)) < 0) {
+		rdd_lookup_fini(&lk);
+		return fail(reterr, 500, "database error", e);
+	}
 	if (view == RDD_VIEW_LOOKUP_EP)
 		e = rdd_db_lookup_ep(s->db, lk.filters, lk.n_filters, rdd_wall_ms(), 0, 0, ep_cb,
 				     &r);
 	else
 		e = rdd_db_lookup_res(s->db, lk.filters, lk.n_filters, rdd_wall_ms(), 0, 0, res_cb,
 				      &r);
+	rdd_db_read_end(s->db);
 	rdd_lookup_fini(&lk);
 	if (e >= 0 && cf == RDD_CF_JSON)
 		e = rdd_links_write_json(&r.json, out);
