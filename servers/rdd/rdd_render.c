@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ti_err.h"
@@ -44,6 +46,8 @@ struct render {
 	uint64_t skip;	   /* results still to pass over */
 	uint32_t left;	   /* results still to emit */
 	struct ti_links json; /* cf 50: the links, written at the end */
+	const char **href;    /* endpoint lookup: href patterns on /reg/<id> */
+	size_t n_href;
 };
 
 /* 1: emit this result; 0: skip it. */
@@ -109,9 +113,12 @@ ep_cb(void *arg, const struct rdd_reg *reg)
 	char target[32], lt[16];
 	int e;
 
+	snprintf(target, sizeof(target), "/reg/%" PRId64, reg->id);
+	for (size_t i = 0; i < r->n_href; i++)
+		if (!ti_linkfmt_match(target, r->href[i]))
+			return 0;
 	if (!take(r))
 		return 0;
-	snprintf(target, sizeof(target), "/reg/%" PRId64, reg->id);
 	snprintf(lt, sizeof(lt), "%" PRIu32, reg->lt);
 	l.target = target;
 	e = ti_link_attr_add(&l, "ep", reg->ep);
@@ -190,6 +197,37 @@ render_reg(struct rdd_server *s, int64_t id, unsigned cf, struct ti_strbuf *out,
 	return r < 0 ? fail(reterr, 500, "cannot write the links", r) : 0;
 }
 
+/*
+ * Endpoint lookup. RFC 9176 section 6: there, href names the registration
+ * resource (/reg/<id>), which is not an attribute of any stored link, so
+ * href filters are applied here to the output and the others go to rdd_db.
+ */
+static int
+lookup_ep(struct rdd_server *s, const struct rdd_lookup *lk, struct render *r)
+{
+	struct rdd_filter *f = calloc(lk->n_filters + 1, sizeof(*f));
+	const char **href = calloc(lk->n_filters + 1, sizeof(*href));
+	size_t nf = 0;
+	int e;
+
+	if (f == NULL || href == NULL) {
+		free(f);
+		free(href);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < lk->n_filters; i++) {
+		if (strcasecmp(lk->filters[i].name, "href") == 0)
+			href[r->n_href++] = lk->filters[i].pattern ? lk->filters[i].pattern : "*";
+		else
+			f[nf++] = lk->filters[i];
+	}
+	r->href = href;
+	e = rdd_db_lookup_ep(s->db, nf ? f : NULL, nf, rdd_wall_ms(), 0, 0, ep_cb, r);
+	free(f);
+	free(href);
+	return e;
+}
+
 int
 rdd_render(struct rdd_server *s, enum rdd_view view, const struct rdd_query *q, int64_t id,
 	   unsigned cf, struct ti_strbuf *out, struct rdd_error *reterr)
@@ -213,8 +251,7 @@ rdd_render(struct rdd_server *s, enum rdd_view view, const struct rdd_query *q, 
 		return fail(reterr, 500, "database error", e);
 	}
 	if (view == RDD_VIEW_LOOKUP_EP)
-		e = rdd_db_lookup_ep(s->db, lk.filters, lk.n_filters, rdd_wall_ms(), 0, 0, ep_cb,
-				     &r);
+		e = lookup_ep(s, &lk, &r);
 	else
 		e = rdd_db_lookup_res(s->db, lk.filters, lk.n_filters, rdd_wall_ms(), 0, 0, res_cb,
 				      &r);
