@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <coap3/coap.h>
 
@@ -76,6 +77,40 @@ ti_coap_address_from(coap_address_t *ca, const struct sockaddr *sa, socklen_t le
 	ca->size = len;
 }
 
+/* Socket buffer of a UDP endpoint: a burst of requests or of ACKs to notifications. */
+#define TI_COAP_UDP_BUFFER (4 << 20)
+
+/*
+ * Give the UDP socket libcoap just bound to sa a large receive buffer:
+ * the kernel's default (about 200 KiB, some 300 datagrams) overflows when
+ * a thousand observers acknowledge their notifications at once. libcoap
+ * 4.3.1 does not expose an endpoint's socket, so find it: the socket
+ * bound to exactly this address. SO_RCVBUFFORCE (CAP_NET_ADMIN, e.g. when
+ * started as root) goes past net.core.rmem_max; otherwise the kernel caps
+ * the size at rmem_max.
+ */
+static void
+grow_buffers(const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_storage got;
+	int size = TI_COAP_UDP_BUFFER, type;
+	socklen_t l, tl;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		tl = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_DGRAM)
+			continue;
+		l = sizeof(got);
+		if (getsockname(fd, (struct sockaddr *)&got, &l) < 0 || l != len ||
+		    memcmp(&got, sa, len) != 0)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
+}
+
 int
 ti_coap_add_endpoint(coap_context_t *ctx, const char *uri, char *err, size_t errlen)
 {
@@ -103,6 +138,8 @@ ti_coap_add_endpoint(coap_context_t *ctx, const char *uri, char *err, size_t err
 		snprintf(err, errlen, "cannot bind (address in use or not available)");
 		return TI_ECOAP;
 	}
+	if (u.transport == TI_TRANSPORT_UDP || u.transport == TI_TRANSPORT_DTLS)
+		grow_buffers((struct sockaddr *)&ss, len);
 	return 0;
 }
 
