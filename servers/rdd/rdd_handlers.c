@@ -742,11 +742,48 @@ out:
 /* GET: registration resources and lookups, observable                      */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Add a 2.05 body: whole when it fits and no block was asked for, else
+ * the block asked for (RFC 7959 Block2; block 0 by default), with ETag
+ * and Size2, so that a client can fetch the rest of a large lookup or of
+ * a notification's first block (rdd_observe.c) and tell whether the
+ * result changed meanwhile. Blocks are cut from the answer rendered for
+ * each request: rdd keeps no per-client transfer state.
+ */
 static void
-release_body(coap_session_t *session, void *app_ptr)
+send_body(coap_session_t *session, const coap_pdu_t *req, coap_pdu_t *response, unsigned cf,
+	  uint64_t hash, const struct ti_strbuf *body)
 {
-	(void)session;
-	free(app_ptr);
+	const uint8_t *data = (const uint8_t *)ti_strbuf_str(body);
+	size_t len = body->len, max = coap_session_max_pdu_size(session);
+	unsigned szx = rdd_block_szx(session);
+	coap_block_b_t b;
+	uint8_t buf[8];
+	int has = coap_get_block_b(session, req, COAP_OPTION_BLOCK2, &b);
+
+	if (!has && len + 64 <= max) {
+		coap_add_option(response, COAP_OPTION_ETAG, coap_encode_var_safe8(buf, 8, hash),
+				buf);
+		add_uint_option(response, COAP_OPTION_CONTENT_FORMAT, cf);
+		if (len > 0)
+			coap_add_data(response, len, data);
+		return;
+	}
+	if (has && b.szx < szx)
+		szx = b.szx;
+	size_t blk = (size_t)16 << szx, off = has ? (size_t)b.num * blk : 0;
+	if (off >= len && off > 0) {
+		respond(response, 402, "block beyond the end");
+		return;
+	}
+	coap_add_option(response, COAP_OPTION_ETAG, coap_encode_var_safe8(buf, 8, hash), buf);
+	add_uint_option(response, COAP_OPTION_CONTENT_FORMAT, cf);
+	size_t n = len - off < blk ? len - off : blk;
+	unsigned num = has ? b.num : 0, more = off + n < len;
+	add_uint_option(response, COAP_OPTION_BLOCK2, (num << 4) | (more << 3) | szx);
+	add_uint_option(response, COAP_OPTION_SIZE2, (unsigned)len);
+	if (n > 0)
+		coap_add_data(response, n, data + off);
 }
 
 static void
@@ -758,13 +795,12 @@ do_get(struct rdd_server *s, coap_resource_t *resource, coap_session_t *session,
 	struct rdd_query q = { 0 };
 	struct rdd_error e = { 0 };
 	unsigned cf = option_uint(req, COAP_OPTION_ACCEPT, RDD_CF_LINK_FORMAT);
+	(void)resource, (void)query;
 	int observe = has_option(req, COAP_OPTION_OBSERVE)
 			  ? (int)option_uint(req, COAP_OPTION_OBSERVE, 0)
 			  : -1;
 	coap_block_b_t block;
 	uint64_t hash;
-	size_t len;
-	char *data;
 
 	if (observe == 1)
 		rdd_observe_cancel(s->obs, session, req);
@@ -784,17 +820,7 @@ do_get(struct rdd_server *s, coap_resource_t *resource, coap_session_t *session,
 		if (rdd_observe_add(s->obs, session, req, view, &q, id, cf, hash, &seq) == 1)
 			add_uint_option(response, COAP_OPTION_OBSERVE, seq);
 	}
-	len = body.len;
-	data = ti_strbuf_steal(&body);
-	if (data == NULL && (data = strdup("")) == NULL) {
-		respond(response, 500, "out of memory");
-		goto out;
-	}
-	if (!coap_add_data_large_response(resource, session, req, response, query, (uint16_t)cf, -1,
-					  hash, len, (const uint8_t *)data, release_body, data)) {
-		free(data);
-		respond(response, 500, "cannot send the answer");
-	}
+	send_body(session, req, response, cf, hash, &body);
 out:
 	ti_strbuf_fini(&body);
 	rdd_query_fini(&q);

@@ -432,9 +432,8 @@ rdd_observers_free(struct rdd_observers *o)
 /* Notifications                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* Largest block size exponent (RFC 7959: 16 << szx bytes) that fits the session's PDUs. */
-static unsigned
-block_szx(coap_session_t *session)
+unsigned
+rdd_block_szx(coap_session_t *session)
 {
 	size_t max = coap_session_max_pdu_size(session);
 	unsigned szx = 6;
@@ -469,7 +468,7 @@ notify(struct obs_group *g, struct observer *ob, int code, const struct ti_strbu
 	if (pdu == NULL || !coap_add_token(pdu, ob->toklen, ob->token))
 		goto fail;
 	if (code == 205) {
-		unsigned szx = block_szx(session);
+		unsigned szx = rdd_block_szx(session);
 		size_t blk = 16u << szx;
 
 		coap_add_option(pdu, COAP_OPTION_ETAG, coap_encode_var_safe8(buf, 8, g->hash), buf);

@@ -120,6 +120,9 @@ void rdd_observe_run(struct rdd_observers *o);
 /** Number of observers. */
 size_t rdd_observe_count(const struct rdd_observers *o);
 
+/** Largest block size exponent (RFC 7959: 16 << szx bytes, at most 1024) that fits the session's PDUs. */
+unsigned rdd_block_szx(coap_session_t *session);
+
 /** 64-bit FNV-1a of a response (code and body), to see whether a result changed. */
 uint64_t rdd_result_hash(int code, unsigned cf, const void *body, size_t len);
 
