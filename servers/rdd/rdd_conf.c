@@ -15,10 +15,6 @@
 #include "rdd_conf.h"
 #include "rdd_registry.h"
 
-#ifndef TI_LOCALSTATEDIR
-#define TI_LOCALSTATEDIR "/var"
-#endif
-
 /* In the order of enum ti_store_sync. */
 static const char *const sync_names[] = { "off", "normal", "full", "extra", NULL };
 

@@ -34,8 +34,11 @@ extern const struct ti_conf_schema rdd_conf_schema;
 #define RDD_DEFAULT_PORT 5683
 /** Default listen URIs: every IPv4 and IPv6 address. */
 #define RDD_DEFAULT_LISTEN "coap://0.0.0.0:5683 coap://[::]:5683"
-/** Default database file. */
-#define RDD_DEFAULT_DATABASE TI_LOCALSTATEDIR "/lib/thinice/rdd.db"
+/**
+ * Default database file: the state directory that thinice.tmpfiles and the
+ * units' StateDirectory= create, whatever --localstatedir says.
+ */
+#define RDD_DEFAULT_DATABASE "/var/lib/thinice/rdd.db"
 
 /** Fill a registration policy (rdd_registry.h) from the configuration. */
 void rdd_conf_policy(const struct rdd_conf *c, struct rdd_policy *pol);

@@ -33,6 +33,7 @@ struct rdd_main {
 	char *listen;	    /* listen, user and database at start: a reload cannot change them */
 	char *user;
 	char *database;
+	int synchronous;
 	struct ti_timer *stop_timer;
 };
 
@@ -159,6 +160,7 @@ rdd_init(struct ti_daemon *d)
 	m->listen = join_list(&c->listen);
 	m->user = c->common.user ? strdup(c->common.user) : NULL;
 	m->database = strdup(c->database);
+	m->synchronous = c->synchronous;
 	if (m->listen == NULL || m->database == NULL || (c->common.user && m->user == NULL))
 		return -ENOMEM;
 	s->obs = rdd_observers_new(s);
@@ -233,7 +235,7 @@ rdd_reload(struct ti_daemon *d, const void *new_conf)
 		ti_log_warn("'user' changed: restart required, ignoring");
 	if (strcmp(m->database, c->database) != 0)
 		ti_log_warn("'database' changed: restart required, ignoring");
-	if (old->synchronous != c->synchronous)
+	if (m->synchronous != c->synchronous)
 		ti_log_warn("'synchronous' changed: restart required, ignoring");
 	if (old->max_idle_sessions != c->max_idle_sessions ||
 	    old->session_timeout != c->session_timeout) {
@@ -242,9 +244,9 @@ rdd_reload(struct ti_daemon *d, const void *new_conf)
 	}
 	s->conf = c;
 	rdd_conf_policy(c, &s->pol);
-	if (!c->group_commit || c->synchronous < TI_STORE_SYNC_FULL)
+	s->group_commit = c->group_commit && m->synchronous >= TI_STORE_SYNC_FULL;
+	if (!s->group_commit)
 		rdd_server_flush(s);
-	s->group_commit = c->group_commit && old->synchronous >= TI_STORE_SYNC_FULL;
 	rdd_observers_set_limits(s->obs, c->max_observers, c->max_observers_per_peer);
 	return 0;
 }
