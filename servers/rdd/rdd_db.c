@@ -72,7 +72,7 @@ static const char *const stmt_sql[S_MAX] = {
 	[S_REPLACE_REG] = "UPDATE reg SET base = ?2, base_explicit = ?3, lt = ?4, et = ?5,"
 			  " attrs = ?6, expires_ms = ?7, links = ?8 WHERE id = ?1",
 	[S_UPD_REG] = "UPDATE reg SET base = ?2, base_explicit = ?3, lt = ?4, attrs = ?5,"
-		      " expires_ms = ?6 WHERE id = ?1",
+		      " expires_ms = ?6, et = ?7 WHERE id = ?1",
 	[S_DEL_REG] = "DELETE FROM reg WHERE id = ?1",
 	[S_COUNT] = "SELECT count(*) FROM reg",
 	[S_NEXT_EXP] = "SELECT min(expires_ms) FROM reg",
@@ -482,7 +482,7 @@ rdd_db_open(const char *path, int synchronous, struct rdd_db **ret_db,
 		r = ti_store_prepare(db->store, cursor_sql, &db->cur[i]);
 	if (r < 0) {
 		if (reterr != NULL)
-			snprintf(reterr->msg, sizeof(reterr->msg), "%s (another rdd on this file?)",
+			snprintf(reterr->msg, sizeof(reterr->msg), "%s",
 				 ti_store_errmsg(db->store));
 		goto out_close;
 	}
@@ -735,8 +735,8 @@ rdd_db_update(struct rdd_db *db, int64_t id, const uint32_t *lt, const char *bas
 			r = row(&ins, "lt", lt_new, -1);
 	}
 	if (r == 0)
-		r = bind(db->st[S_UPD_REG], "ItiItI", id, nw.base, nw.base_explicit,
-			 (int64_t)nw.lt, nw.attrs, now_ms + (int64_t)nw.lt * 1000);
+		r = bind(db->st[S_UPD_REG], "ItiItIt", id, nw.base, nw.base_explicit,
+			 (int64_t)nw.lt, nw.attrs, now_ms + (int64_t)nw.lt * 1000, nw.et);
 	if (r == 0)
 		r = exec_stmt(db->st[S_UPD_REG]);
 	rdd_reg_fini(&old);

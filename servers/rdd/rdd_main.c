@@ -199,8 +199,9 @@ rdd_start(struct ti_daemon *d)
 
 	r = rdd_db_open(c->database, c->synchronous, &s->db, &err);
 	if (r < 0) {
-		ti_log_err("cannot open database '%s': %s", c->database,
-			   err.msg[0] ? err.msg : ti_strerror(r));
+		ti_log_err("cannot open database '%s': %s%s", c->database,
+			   err.msg[0] ? err.msg : ti_strerror(r),
+			   r == -EBUSY ? " (is another rdd using it?)" : "");
 		return r;
 	}
 	r = rdd_db_expire(s->db, rdd_wall_ms(), NULL, NULL);

@@ -3,10 +3,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <sqlite3.h>
@@ -810,6 +814,502 @@ START_TEST(test_open_errors)
 }
 END_TEST
 
+/*
+ * Group commit: rdd_db_batch_begin/commit/open, rdd_db_read_begin/end
+ */
+
+/* The ep of registration id, or "" when it is absent or expired at NOW. */
+static void
+expect_reg(struct rdd_db *db, int64_t id, const char *ep, const char *base, uint32_t lt)
+{
+	struct rdd_reg g = { .id = 0 };
+	int r = rdd_db_get(db, id, NOW, &g);
+
+	if (ep == NULL) {
+		ck_assert_msg(r == -ENOENT, "registration %lld: got %s, want -ENOENT",
+			      (long long)id, ti_strerror(r));
+		return;
+	}
+	ck_assert_msg(r == 0, "registration %lld (%s): %s", (long long)id, ep, ti_strerror(r));
+	ck_assert_str_eq(g.ep, ep);
+	ck_assert_str_eq(g.base, base);
+	ck_assert_uint_eq(g.lt, lt);
+	rdd_reg_fini(&g);
+}
+
+static int64_t
+count_regs(struct rdd_db *db)
+{
+	int64_t n = -1;
+
+	ck_assert_int_eq(rdd_db_count(db, &n), 0);
+	return n;
+}
+
+/* Register links under base; the expected error r (no id). */
+static int
+reg_try(struct rdd_db *db, const char *ep, const char *base, const char *links)
+{
+	struct rdd_reg reg = {
+		.ep = (char *)ep,
+		.d = (char *)"",
+		.base = (char *)base,
+		.base_explicit = 1,
+		.lt = 3600,
+		.attrs = (char *)"",
+		.expires_ms = NOW + 3600000,
+		.links = (char *)links,
+	};
+	struct ti_links parsed = { 0 };
+	int r;
+
+	ck_assert_int_eq(ti_linkfmt_parse(links, strlen(links), NULL, &parsed, NULL), 0);
+	r = rdd_db_register(db, &reg, &parsed, NULL, NULL);
+	ti_links_fini(&parsed);
+	return r;
+}
+
+/* Several changes in one group: visible on this connection at once, durable after COMMIT. */
+START_TEST(test_batch_visible_then_durable)
+{
+	struct rdd_db *db = open_db(db_path, TI_STORE_SYNC_FULL);
+	int64_t pre, a, b, c, found;
+	uint32_t lt = 120;
+	uint64_t g0;
+	int created = -1;
+
+	pre = reg_simple(db, "pre", "coap://192.0.2.1", "</p>;rt=\"pre\"");
+	ck_assert_int_eq(rdd_db_batch_open(db), 0);
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	ck_assert_int_eq(rdd_db_batch_open(db), 1);
+	/* A second begin while a group is open keeps the same group. */
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	ck_assert_int_eq(rdd_db_batch_open(db), 1);
+	g0 = rdd_db_generation(db);
+
+	a = reg_full(db, "a", "", "coap://192.0.2.10", 3600, "sensor", "k=1", NOW + 3600000,
+		     "</a1>;rt=\"temp\",</a2>;rt=\"light\"", &created);
+	ck_assert_int_eq(created, 1);
+	b = reg_simple(db, "b", "coap://192.0.2.11", "</b1>;rt=\"temp\"");
+	c = reg_simple(db, "c", "coap://192.0.2.12", "</c1>;rt=\"hum\"");
+	ck_assert_int_ne(a, b);
+	ck_assert_int_ne(b, c);
+	ck_assert_int_gt(a, pre);
+	/* Every change is visible to reads on this connection before COMMIT. */
+	expect_reg(db, a, "a", "coap://192.0.2.10", 3600);
+	expect(db, 1, "", 0, 0, "pre a b c");
+	expect(db, 0, "rt=temp", 0, 0, "coap://192.0.2.10/a1 coap://192.0.2.11/b1");
+	ck_assert_int_eq(count_regs(db), 4);
+	ck_assert_int_eq(rdd_db_find(db, "b", NULL, &found), 0);
+	ck_assert_int_eq(found, b);
+
+	/* Updates and removals in the same group, also of rows it created itself. */
+	ck_assert_int_eq(rdd_db_update(db, a, &lt, NULL, 0, NULL, NULL, NOW), 0);
+	ck_assert_int_eq(rdd_db_update(db, pre, NULL, "coap://192.0.2.99", 1, NULL, "z=9", NOW),
+			 0);
+	ck_assert_int_eq(rdd_db_remove(db, b), 0);
+	reg_full(db, "c", "", "coap://192.0.2.12", 3600, NULL, "", NOW + 3600000,
+		 "</c2>;rt=\"hum\"", &created); /* replaced inside the group */
+	ck_assert_int_eq(created, 0);
+	expect_reg(db, a, "a", "coap://192.0.2.10", 120);
+	expect_reg(db, pre, "pre", "coap://192.0.2.99", 3600);
+	expect_reg(db, b, NULL, NULL, 0);
+	expect(db, 1, "", 0, 0, "pre a c");
+	expect(db, 0, "rt=temp", 0, 0, "coap://192.0.2.10/a1");
+	expect(db, 0, "rt=hum", 0, 0, "coap://192.0.2.12/c2");
+	expect(db, 0, "z=9", 0, 0, "coap://192.0.2.99/p");
+	expect(db, 1, "lt=120", 0, 0, "a");
+	ck_assert_int_eq(count_regs(db), 3);
+	/* Each change that can alter a lookup counts at once, not at COMMIT. */
+	ck_assert_uint_eq(rdd_db_generation(db), g0 + 7);
+	ck_assert_int_eq(rdd_db_batch_open(db), 1);
+
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	ck_assert_int_eq(rdd_db_batch_open(db), 0);
+	ck_assert_uint_eq(rdd_db_generation(db), g0 + 7);
+	/* After the group, changes commit one by one again. */
+	ck_assert_int_eq(rdd_db_update(db, c, NULL, NULL, 0, NULL, "h=1", NOW), 0);
+	rdd_db_close(db);
+
+	/* Reopened: all of the group is on disk, index included. */
+	db = open_db(db_path, TI_STORE_SYNC_FULL);
+	ck_assert_int_eq(count_regs(db), 3);
+	expect_reg(db, a, "a", "coap://192.0.2.10", 120);
+	expect_reg(db, pre, "pre", "coap://192.0.2.99", 3600);
+	expect_reg(db, b, NULL, NULL, 0);
+	expect(db, 1, "", 0, 0, "pre a c");
+	expect(db, 0, "rt=temp", 0, 0, "coap://192.0.2.10/a1");
+	expect(db, 0, "rt=hum", 0, 0, "coap://192.0.2.12/c2");
+	expect(db, 0, "rt=pre", 0, 0, "coap://192.0.2.99/p");
+	expect(db, 0, "z=9", 0, 0, "coap://192.0.2.99/p");
+	expect(db, 1, "h=1", 0, 0, "c");
+	expect(db, 1, "k=1", 0, 0, "a");
+	expect(db, 0, "href=coap://192.0.2.11*", 0, 0, "");
+	ck_assert_int_eq(rdd_db_find(db, "b", NULL, &found), -ENOENT);
+	rdd_db_close(db);
+}
+END_TEST
+
+/* A change that fails inside a group is undone alone; the others stay and commit. */
+START_TEST(test_batch_failure_isolated)
+{
+	struct rdd_db *db = open_db(db_path, TI_STORE_SYNC_FULL);
+	struct rdd_reg bad_ep = { .ep = (char *)"",
+				  .base = (char *)"coap://h",
+				  .links = (char *)"" };
+	struct ti_links none = { 0 };
+	int64_t a, c, keep, found;
+	uint32_t lt = 77;
+	uint64_t g0;
+
+	keep = reg_simple(db, "keep", "coap://192.0.2.1", "</k>;rt=\"keep\"");
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	a = reg_simple(db, "a", "coap://192.0.2.10", "</a>;rt=\"a\"");
+	g0 = rdd_db_generation(db);
+	/* Absent ids. */
+	ck_assert_int_eq(rdd_db_update(db, a + 100, &lt, NULL, 0, NULL, NULL, NOW), -ENOENT);
+	ck_assert_int_eq(rdd_db_remove(db, a + 100), -ENOENT);
+	/* Invalid registrations: rejected before or after writing rows. */
+	ck_assert_int_eq(rdd_db_register(db, &bad_ep, &none, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(reg_try(db, "bad", "/relative", "</x>;rt=\"bad\""), TI_EPARSE);
+	/* A failed re-registration of a row of the group and of a committed one. */
+	ck_assert_int_eq(reg_try(db, "a", "relative", "</a-new>;rt=\"a-new\""), TI_EPARSE);
+	ck_assert_int_eq(reg_try(db, "keep", "relative", "</k-new>;rt=\"k-new\""), TI_EPARSE);
+	/* A failed update (a base that resolves nothing) keeps the old values. */
+	ck_assert_int_eq(rdd_db_update(db, keep, &lt, "relative", 1, NULL, "q=1", NOW), TI_EPARSE);
+	/* An expired registration cannot be updated. */
+	ck_assert_int_eq(rdd_db_update(db, a, &lt, NULL, 0, NULL, NULL, NOW + 3600000), -ENOENT);
+	ck_assert_int_eq(rdd_db_batch_open(db), 1);
+	/* Failed changes change no lookup result. */
+	ck_assert_uint_eq(rdd_db_generation(db), g0);
+	c = reg_simple(db, "c", "coap://192.0.2.12", "</c>;rt=\"c\"");
+	ck_assert_int_eq(rdd_db_update(db, c, &lt, NULL, 0, NULL, NULL, NOW), 0);
+
+	/* Before COMMIT: the good changes are there, no trace of the failed ones. */
+	expect_reg(db, a, "a", "coap://192.0.2.10", 3600);
+	expect_reg(db, keep, "keep", "coap://192.0.2.1", 3600);
+	expect_reg(db, c, "c", "coap://192.0.2.12", 77);
+	ck_assert_int_eq(rdd_db_find(db, "bad", NULL, &found), -ENOENT);
+	expect(db, 1, "", 0, 0, "keep a c");
+	expect(db, 0, "rt=bad", 0, 0, "");
+	expect(db, 0, "rt=a-new", 0, 0, "");
+	expect(db, 0, "rt=k-new", 0, 0, "");
+	expect(db, 0, "q=1", 0, 0, "");
+	expect(db, 0, "rt=a", 0, 0, "coap://192.0.2.10/a");
+	expect(db, 0, "rt=keep", 0, 0, "coap://192.0.2.1/k");
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	rdd_db_close(db);
+
+	db = open_db(db_path, TI_STORE_SYNC_FULL);
+	ck_assert_int_eq(count_regs(db), 3);
+	expect_reg(db, a, "a", "coap://192.0.2.10", 3600);
+	expect_reg(db, keep, "keep", "coap://192.0.2.1", 3600);
+	expect_reg(db, c, "c", "coap://192.0.2.12", 77);
+	ck_assert_int_eq(rdd_db_find(db, "bad", NULL, &found), -ENOENT);
+	expect(db, 0, "rt=a", 0, 0, "coap://192.0.2.10/a");
+	expect(db, 0, "rt=keep", 0, 0, "coap://192.0.2.1/k");
+	expect(db, 0, "rt=c", 0, 0, "coap://192.0.2.12/c");
+	expect(db, 0, "rt=bad", 0, 0, "");
+	expect(db, 0, "rt=a-new", 0, 0, "");
+	expect(db, 0, "rt=k-new", 0, 0, "");
+	expect(db, 1, "lt=77", 0, 0, "c");
+	/* Removing everything leaves no index row: the failed changes left none behind. */
+	ck_assert_int_eq(rdd_db_remove(db, a), 0);
+	ck_assert_int_eq(rdd_db_remove(db, c), 0);
+	ck_assert_int_eq(rdd_db_remove(db, keep), 0);
+	rdd_db_close(db);
+	ck_assert_int_eq(attr_rows(db_path), 0);
+}
+END_TEST
+
+START_TEST(test_batch_commit_without_batch)
+{
+	struct rdd_db *db = open_mem();
+
+	ck_assert_int_eq(rdd_db_batch_open(db), 0);
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	ck_assert_int_eq(rdd_db_batch_open(db), 0);
+	/* An empty group commits too, and a second commit is again a no-op. */
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	/* Changes still work on their own afterwards. */
+	reg_simple(db, "n", "coap://h", "</a>");
+	ck_assert_int_eq(count_regs(db), 1);
+	/* NULL. */
+	ck_assert_int_eq(rdd_db_batch_begin(NULL), -EINVAL);
+	ck_assert_int_eq(rdd_db_batch_commit(NULL), -EINVAL);
+	ck_assert_int_eq(rdd_db_batch_open(NULL), 0);
+	ck_assert_int_eq(rdd_db_read_begin(NULL), -EINVAL);
+	rdd_db_read_end(NULL);
+	rdd_db_close(db);
+}
+END_TEST
+
+/* A group never committed is lost when the database is closed. */
+START_TEST(test_batch_uncommitted_lost)
+{
+	struct rdd_db *db = open_db(db_path, TI_STORE_SYNC_FULL);
+	int64_t kept, gone, lost, found;
+	uint32_t lt = 999;
+
+	kept = reg_simple(db, "kept", "coap://192.0.2.1", "</k>;rt=\"k\"");
+	gone = reg_full(db, "gone", "", "coap://192.0.2.2", 1, NULL, "", NOW - 1, "</g>", NULL);
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	lost = reg_simple(db, "lost", "coap://192.0.2.3", "</l>;rt=\"l\"");
+	ck_assert_int_eq(rdd_db_update(db, kept, &lt, "coap://192.0.2.9", 1, "et", "x=1", NOW), 0);
+	ck_assert_int_eq(rdd_db_expire(db, NOW, NULL, NULL), 1);
+	ck_assert_int_eq(count_regs(db), 2);
+	expect(db, 1, "", 0, 0, "kept lost");
+	ck_assert_int_eq(rdd_db_remove(db, kept), 0);
+	expect(db, 1, "", 0, 0, "lost");
+	ck_assert_int_eq(rdd_db_batch_open(db), 1);
+	rdd_db_close(db); /* with the group open */
+
+	db = open_db(db_path, TI_STORE_SYNC_FULL);
+	ck_assert_int_eq(rdd_db_batch_open(db), 0);
+	ck_assert_int_eq(count_regs(db), 2);
+	expect_reg(db, kept, "kept", "coap://192.0.2.1", 3600);
+	ck_assert_int_eq(rdd_db_find(db, "lost", NULL, &found), -ENOENT);
+	ck_assert_int_eq(rdd_db_find(db, "gone", NULL, &found), 0);
+	ck_assert_int_eq(found, gone);
+	expect(db, 1, "", 0, 0, "kept");
+	expect(db, 0, "rt=l", 0, 0, "");
+	expect(db, 0, "x=1", 0, 0, "");
+	expect(db, 0, "rt=k", 0, 0, "coap://192.0.2.1/k");
+	ck_assert_int_eq(rdd_db_expire(db, NOW, NULL, NULL), 1);
+	ck_assert_int_eq(rdd_db_remove(db, kept), 0);
+	(void)lost;
+	rdd_db_close(db);
+	ck_assert_int_eq(attr_rows(db_path), 0);
+}
+END_TEST
+
+/* read_begin/read_end around lookups, outside a group and inside one. */
+START_TEST(test_batch_read_transaction)
+{
+	struct rdd_db *db = open_db(db_path, TI_STORE_SYNC_FULL);
+	int64_t a, b, found;
+
+	a = reg_simple(db, "a", "coap://192.0.2.1", "</a>;rt=\"t\"");
+	/* Outside a group: one read transaction, then changes work again. */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(rdd_db_read_begin(db), 0);
+		expect(db, 1, "", 0, 0, "a");
+		expect(db, 0, "rt=t", 0, 0, "coap://192.0.2.1/a");
+		expect_reg(db, a, "a", "coap://192.0.2.1", 3600);
+		ck_assert_int_eq(rdd_db_find(db, "a", NULL, &found), 0);
+		rdd_db_read_end(db);
+	}
+	ck_assert_int_eq(rdd_db_batch_open(db), 0);
+	b = reg_simple(db, "b", "coap://192.0.2.2", "</b>;rt=\"t\"");
+	ck_assert_int_eq(rdd_db_read_begin(db), 0);
+	expect(db, 0, "rt=t", 0, 0, "coap://192.0.2.1/a coap://192.0.2.2/b");
+	rdd_db_read_end(db);
+
+	/* Inside a group: they neither open nor end anything; reads see the group. */
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	reg_simple(db, "c", "coap://192.0.2.3", "</c>;rt=\"t\"");
+	ck_assert_int_eq(rdd_db_read_begin(db), 0);
+	expect(db, 0, "rt=t", 0, 0, "coap://192.0.2.1/a coap://192.0.2.2/b coap://192.0.2.3/c");
+	expect(db, 1, "", 0, 0, "a b c");
+	rdd_db_read_end(db);
+	ck_assert_int_eq(rdd_db_batch_open(db), 1);
+	ck_assert_int_eq(rdd_db_remove(db, b), 0);
+	ck_assert_int_eq(rdd_db_read_begin(db), 0);
+	expect(db, 1, "", 0, 0, "a c");
+	rdd_db_read_end(db);
+	reg_simple(db, "d", "coap://192.0.2.4", "</d>;rt=\"t\"");
+	ck_assert_int_eq(rdd_db_batch_open(db), 1);
+	/* Closing without COMMIT: if read_end had committed, c or b's removal would survive. */
+	rdd_db_close(db);
+
+	db = open_db(db_path, TI_STORE_SYNC_FULL);
+	expect(db, 1, "", 0, 0, "a b");
+	ck_assert_int_eq(rdd_db_find(db, "c", NULL, &found), -ENOENT);
+	ck_assert_int_eq(rdd_db_find(db, "d", NULL, &found), -ENOENT);
+	/* And a committed group with reads in it. */
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	reg_simple(db, "e", "coap://192.0.2.5", "</e>;rt=\"t\"");
+	ck_assert_int_eq(rdd_db_read_begin(db), 0);
+	expect(db, 1, "rt=t", 0, 0, "a b e");
+	rdd_db_read_end(db);
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	ck_assert_int_eq(rdd_db_read_begin(db), 0);
+	expect(db, 1, "rt=t", 0, 0, "a b e");
+	rdd_db_read_end(db);
+	rdd_db_close(db);
+	db = open_db(db_path, TI_STORE_SYNC_FULL);
+	expect(db, 1, "", 0, 0, "a b e");
+	rdd_db_close(db);
+}
+END_TEST
+
+/* A group on an in-memory database behaves the same (rdd's tests and benchmarks use it). */
+START_TEST(test_batch_memory)
+{
+	struct rdd_db *db = open_mem();
+	int64_t a;
+
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	a = reg_simple(db, "a", "coap://h", "</a>");
+	reg_simple(db, "b", "coap://h", "</b>");
+	ck_assert_int_eq(rdd_db_remove(db, a), 0);
+	ck_assert_int_eq(rdd_db_read_begin(db), 0);
+	expect(db, 1, "", 0, 0, "b");
+	rdd_db_read_end(db);
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	expect(db, 1, "", 0, 0, "b");
+	ck_assert_int_eq(count_regs(db), 1);
+	rdd_db_close(db);
+}
+END_TEST
+
+/*
+ * rdd_db_update() with et (the handler passes it when an update carries
+ * attributes, RFC 9176 section 5.3.1) must store the new endpoint types:
+ * rdd_db_get(), ep lookups by et and removal all go by the stored value.
+ */
+START_TEST(test_update_et_stored)
+{
+	struct rdd_db *db = open_db(db_path, TI_STORE_SYNC_FULL);
+	struct rdd_reg g = { .id = 0 };
+	int64_t id;
+
+	id = reg_full(db, "n", "", "coap://192.0.2.1", 3600, "old-et", "", NOW + 3600000, "</a>",
+		      NULL);
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, "new-et", NULL, NOW), 0);
+	ck_assert_int_eq(rdd_db_get(db, id, NOW, &g), 0);
+	ck_assert_msg(g.et != NULL && strcmp(g.et, "new-et") == 0,
+		      "et after an update with et \"new-et\": got %s%s%s", g.et ? "\"" : "",
+		      g.et ? g.et : "NULL", g.et ? "\"" : "");
+	rdd_reg_fini(&g);
+	expect(db, 1, "et=new-et", 0, 0, "n");
+	expect(db, 1, "et=old-et", 0, 0, "");
+	/* "" removes the endpoint types. */
+	ck_assert_int_eq(rdd_db_update(db, id, NULL, NULL, 0, "", NULL, NOW), 0);
+	ck_assert_int_eq(rdd_db_get(db, id, NOW, &g), 0);
+	ck_assert_ptr_null(g.et);
+	rdd_reg_fini(&g);
+	expect(db, 1, "et", 0, 0, "");
+	ck_assert_int_eq(rdd_db_remove(db, id), 0);
+	rdd_db_close(db);
+	ck_assert_int_eq(attr_rows(db_path), 0);
+}
+END_TEST
+
+/* How long the second open may take at most before the test calls it a hang. */
+#define SECOND_OPEN_LIMIT_MS 6000
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Open path a second time in a child process (another rdd) and wait for it
+ * at most SECOND_OPEN_LIMIT_MS plus a margin. With hold set, the child
+ * first opens the file itself (two connections in one process).
+ * @return the child's rdd_db_open() result; *ret_ms how long it took.
+ */
+static int
+second_open(const char *path, int hold, int64_t *ret_ms)
+{
+	int64_t t0 = mono_ms();
+	int fds[2], status = 0, r = 1;
+	pid_t pid, w;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct ti_store_error err = { .msg = "" };
+		struct rdd_db *first = NULL, *second = NULL;
+		int res;
+
+		close(fds[0]);
+		if (hold && rdd_db_open(path, TI_STORE_SYNC_FULL, &first, &err) < 0)
+			_exit(3);
+		res = rdd_db_open(path, TI_STORE_SYNC_FULL, &second, &err);
+		if (write(fds[1], &res, sizeof(res)) != (ssize_t)sizeof(res))
+			_exit(4);
+		rdd_db_close(second);
+		rdd_db_close(first);
+		_exit(0);
+	}
+	close(fds[1]);
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		ck_assert_int_eq(w, 0);
+		if (mono_ms() - t0 > SECOND_OPEN_LIMIT_MS + 2000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(fds[0]);
+			ck_abort_msg("a second rdd_db_open() on a locked file still blocks after "
+				     "%d ms (hold %d)",
+				     SECOND_OPEN_LIMIT_MS + 2000, hold);
+		}
+		usleep(10000);
+	}
+	*ret_ms = mono_ms() - t0;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	ck_assert_int_eq(read(fds[0], &r, sizeof(r)), (ssize_t)sizeof(r));
+	close(fds[0]);
+	return r;
+}
+
+/* PRAGMA locking_mode=EXCLUSIVE: a second rdd on the same file fails, and soon. */
+START_TEST(test_exclusive_second_open)
+{
+	struct rdd_db *db = open_db(db_path, TI_STORE_SYNC_FULL);
+	int64_t ms = 0;
+	int r;
+
+	reg_simple(db, "first", "coap://192.0.2.1", "</a>");
+	r = second_open(db_path, 0, &ms);
+	ck_assert_msg(r < 0, "a second rdd_db_open() of an open database succeeded");
+	ck_assert_msg(r == -EBUSY || r == TI_EDB, "second open: %d (%s)", r, ti_strerror(r));
+	ck_assert_msg(ms < SECOND_OPEN_LIMIT_MS, "the second open failed only after %lld ms",
+		      (long long)ms);
+	/* The first one is unaffected, also with a group. */
+	ck_assert_int_eq(rdd_db_batch_begin(db), 0);
+	reg_simple(db, "second", "coap://192.0.2.2", "</b>");
+	r = second_open(db_path, 0, &ms);
+	ck_assert_int_lt(r, 0);
+	ck_assert_msg(ms < SECOND_OPEN_LIMIT_MS,
+		      "the second open (group open) failed only after %lld ms", (long long)ms);
+	ck_assert_int_eq(rdd_db_batch_commit(db), 0);
+	expect(db, 1, "", 0, 0, "first second");
+	rdd_db_close(db);
+	/* Closed: the file is free again. */
+	r = second_open(db_path, 0, &ms);
+	ck_assert_msg(r == 0, "open after close: %s", ti_strerror(r));
+	db = open_db(db_path, TI_STORE_SYNC_FULL);
+	expect(db, 1, "", 0, 0, "first second");
+	rdd_db_close(db);
+}
+END_TEST
+
+/* Two connections in one process: the second open fails too. */
+START_TEST(test_exclusive_same_process)
+{
+	int64_t ms = 0;
+	int r;
+
+	rdd_db_close(open_db(db_path, TI_STORE_SYNC_FULL)); /* create it */
+	r = second_open(db_path, 1, &ms);
+	ck_assert_msg(r < 0, "a second rdd_db_open() in the same process succeeded");
+	ck_assert_msg(ms < SECOND_OPEN_LIMIT_MS, "the second open failed only after %lld ms",
+		      (long long)ms);
+}
+END_TEST
+
 Suite *
 rdd_db_suite(void)
 {
@@ -845,6 +1345,21 @@ rdd_db_suite(void)
 	tc = tcase_create("persistence");
 	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
 	tcase_add_test(tc, test_persistence);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("group commit");
+	tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+	/* The second-open tests bound their own wait; leave them room to report it. */
+	tcase_set_timeout(tc, (SECOND_OPEN_LIMIT_MS + 10000) / 1000);
+	tcase_add_test(tc, test_batch_visible_then_durable);
+	tcase_add_test(tc, test_batch_failure_isolated);
+	tcase_add_test(tc, test_batch_commit_without_batch);
+	tcase_add_test(tc, test_batch_uncommitted_lost);
+	tcase_add_test(tc, test_batch_read_transaction);
+	tcase_add_test(tc, test_batch_memory);
+	tcase_add_test(tc, test_update_et_stored);
+	tcase_add_test(tc, test_exclusive_second_open);
+	tcase_add_test(tc, test_exclusive_same_process);
 	suite_add_tcase(s, tc);
 	return s;
 }
