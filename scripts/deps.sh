@@ -6,9 +6,15 @@
 THINICE_BUILD_DEPS="gcc make autoconf automake libtool autoconf-archive pkg-config \
 libcoap3-dev libcoap3-bin libgnutls28-dev libsqlite3-dev libjansson-dev"
 # Tests: Check, man page lint, python3 for raw CoAP frames, iproute2 for ss/ip netns,
-# clang for the fuzzers, coturn as the STUN benchmark anchor.
+# clang for the fuzzers, coturn as the STUN benchmark anchor, sqlite3 to read
+# rdd's database in the durability tests.
 THINICE_TEST_DEPS="check mandoc python3 iproute2 iptables conntrack tcpdump \
-clang libclang-rt-14-dev coturn"
+clang libclang-rt-14-dev coturn sqlite3"
+# Tests: node.js and npm for the node-coap interoperability test (390); Debian's
+# nodejs and npm only when there is no node or npm at all, so that a node
+# installed otherwise (NodeSource's, which brings its own npm) stays.
+command -v node >/dev/null 2>&1 || THINICE_TEST_DEPS="$THINICE_TEST_DEPS nodejs"
+command -v npm >/dev/null 2>&1 || THINICE_TEST_DEPS="$THINICE_TEST_DEPS npm"
 
 thinice_install_deps() {
 	missing=""

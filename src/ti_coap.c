@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
 
 #include <coap3/coap.h>
 
@@ -109,6 +111,32 @@ grow_buffers(const struct sockaddr *sa, socklen_t len)
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	}
+}
+
+int
+ti_coap_check_free(const char *uri, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct ti_uri u;
+	socklen_t len;
+	int fd, r = 0, on = 1;
+
+	if (ti_uri_parse(uri, &u) < 0 || ti_uri_resolve(&u, &ss, &len) < 0)
+		return 0; /* ti_coap_add_endpoint() says what is wrong */
+	if (u.transport != TI_TRANSPORT_UDP && u.transport != TI_TRANSPORT_DTLS)
+		return 0; /* TCP listeners conflict by themselves */
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	/* v6-only, so that [::] does not collide with this process's own 0.0.0.0. */
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 && errno == EADDRINUSE) {
+		snprintf(err, errlen, "cannot bind (address in use: is another daemon listening there?)");
+		r = TI_ECOAP;
+	}
+	close(fd);
+	return r;
 }
 
 int

@@ -42,6 +42,17 @@ coap_context_t *ti_coap_context_new(const struct ti_coap_limits *limits, void *a
 int ti_coap_check_listen(const char *value, char *err, size_t errlen);
 
 /**
+ * Check that nobody listens on a UDP listen URI yet. libcoap binds UDP
+ * sockets with SO_REUSEADDR, so a second daemon on the same port would
+ * start and share the datagrams; a probe bound without it fails where
+ * any socket already is. Call it for every listen URI before adding the
+ * first endpoint (a v6 probe is v6-only, so [::] and 0.0.0.0 of one
+ * process do not collide). TCP URIs and unparsable ones pass.
+ * @return 0, or TI_ECOAP with err set.
+ */
+int ti_coap_check_free(const char *uri, char *err, size_t errlen);
+
+/**
  * Add a libcoap endpoint for a listen URI.
  * @param[out] err  a reason, written on failure.
  * @return 0, TI_EPARSE, TI_ESCHEME, TI_ECOAP (bind failed).

@@ -741,11 +741,12 @@ value_ok(const char *v)
 	return true;
 }
 
-/* ct and sz are written bare when they are a single number. */
+/* ct, sz and lt are written bare when they are a single number. */
 static bool
 write_bare(const char *name, const char *value)
 {
-	if (strcasecmp(name, "ct") != 0 && strcasecmp(name, "sz") != 0)
+	if (strcasecmp(name, "ct") != 0 && strcasecmp(name, "sz") != 0 &&
+	    strcasecmp(name, "lt") != 0)
 		return false;
 	if (*value == '\0')
 		return false;

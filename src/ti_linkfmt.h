@@ -232,9 +232,9 @@ size_t ti_link_attr_count(const struct ti_link *l, const char *name);
  * or controls), names must be parmname with an optional trailing '*', and
  * values are written as quoted-strings with '"' and '\\' escaped. A value
  * may hold any UTF-8 text except controls (HTAB is allowed). The one
- * exception to quoting: a `ct` or `sz` value made only of digits is written
- * bare (`ct=40`, `sz=1024`), as RFC 6690 gives sz no quoted form and
- * RFC 7252/9176 write ct that way. Bare attributes (value NULL) are written
+ * exception to quoting: a `ct`, `sz` or `lt` value made only of digits is
+ * written bare (`ct=40`, `sz=1024`, `lt=90000`), as RFC 6690 gives sz no
+ * quoted form and RFC 7252/9176 write ct and lt that way. Bare attributes (value NULL) are written
  * as `;name`. Whatever this writes, ti_linkfmt_parse() reads back into the
  * same link.
  *

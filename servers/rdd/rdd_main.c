@@ -178,6 +178,12 @@ rdd_init(struct ti_daemon *d)
 	if ((r = rdd_handlers_init(s)) < 0)
 		return r;
 	for (size_t i = 0; i < c->listen.n; i++) {
+		if (ti_coap_check_free(c->listen.v[i], err, sizeof(err)) < 0) {
+			ti_log_err("failed to listen on '%s' (%s)", c->listen.v[i], err);
+			return TI_ECOAP;
+		}
+	}
+	for (size_t i = 0; i < c->listen.n; i++) {
 		if (ti_coap_add_endpoint(s->ctx, c->listen.v[i], err, sizeof(err)) < 0) {
 			ti_log_err("failed to listen on '%s' (%s)", c->listen.v[i], err);
 			return TI_ECOAP;

@@ -8,7 +8,8 @@
 #
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 hard error.
 # Every process a test starts is recorded by PID and stopped on exit; every
-# wait is bounded.
+# wait is bounded. The rdd tests (3NN-rdd-*.sh) find rdd as $RDD and talk to
+# it with rdclient.py (see the rdd section at the end).
 
 # shellcheck shell=sh disable=SC2034,SC2016
 set -u
@@ -17,6 +18,7 @@ testdir=$(cd "$(dirname "$0")" && pwd)
 top_builddir=$(cd "${top_builddir:-$(pwd)}" && pwd)
 top_srcdir=$(cd "${srcdir:-$testdir/../..}" && pwd)
 TSTUND=${TSTUND:-$top_builddir/servers/tstund/tstund}
+RDD=${RDD:-$top_builddir/servers/rdd/rdd}
 COAP_CLIENT=${COAP_CLIENT:-coap-client-gnutls}
 PYTHON=${PYTHON:-python3}
 
@@ -377,4 +379,165 @@ write_conf() {
 	_wfile=$1
 	shift
 	printf '%s\n' "$@" >"$_wfile"
+}
+
+# ---------------------------------------------------------------- rdd
+
+# require_rdd: the rdd tests need the daemon and python3 (rdclient.py).
+# Starts a resident rdclient.py for rdreq and lf, on the shell's fds 3 (its
+# requests) and 4 (its "done"): a Python start or any other process costs
+# 20-300 ms on a loaded machine, the resident client a few ms per request.
+require_rdd() {
+	[ -x "$RDD" ] || hard_error "no rdd at $RDD (run from the top build directory after make)"
+	require_python
+	mkfifo "$T/rdclient.in" "$T/rdclient.done" || hard_error "mkfifo failed"
+	"$PYTHON" "$testdir/rdclient.py" serve --in "$T/rdclient.in" --out "$T/rdclient.out" \
+		--done "$T/rdclient.done" --ready "$T/rdclient.ready" \
+		>"$T/rdclient.stderr" 2>&1 </dev/null &
+	RDCLIENT_PID=$!
+	PIDS="$PIDS $RDCLIENT_PID"
+	_n=0
+	while [ ! -e "$T/rdclient.ready" ]; do
+		if ! alive "$RDCLIENT_PID" || [ "$_n" -ge 100 ]; then
+			hard_error "rdclient.py serve did not start: $(cat "$T/rdclient.stderr")"
+		fi
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	# Neither open blocks: the resident client holds both FIFOs open.
+	exec 3>"$T/rdclient.in" 4<"$T/rdclient.done"
+}
+
+# rdclient ARGS...: rdclient.py ARGS (req, simple or lf), run by the resident one;
+# the output is in $T/rdclient.out. Bounded by the request's own timeouts;
+# should the resident client die, the read sees end of file.
+rdclient() {
+	printf '%d\0' $# >&3
+	printf '%s\0' "$@" >&3
+	IFS= read -r _rdone <&4 ||
+		echo "error: the resident rdclient.py is gone" >"$T/rdclient.out"
+}
+
+# rd_out: print $T/rdclient.out with shell builtins only.
+rd_out() {
+	while IFS= read -r _line || [ -n "$_line" ]; do
+		printf '%s\n' "$_line"
+	done <"$T/rdclient.out"
+}
+
+# rdd_conf FILE [LINES...]: an rdd configuration for a test: UDP on
+# 127.0.0.1:$RDD_PORT, the database $T/rdd.db, lifetime-min 1s (so that
+# expiry tests are fast), then LINES.
+rdd_conf() {
+	_cfile=$1
+	shift
+	write_conf "$_cfile" "listen coap://127.0.0.1:$RDD_PORT" "database $T/rdd.db" \
+		"lifetime-min 1s" "$@"
+}
+
+# start_rdd CONF [LOG]: start rdd in the foreground, in the background, and
+# wait until it logged "started". Sets RDD_PID and RDD_LOG. Extra command
+# line options come from RDD_FLAGS. Fails the test, showing the log, if it
+# exits or is not up within 5 s.
+start_rdd() {
+	RDD_LOG=${2:-$T/rdd.log}
+	: >"$RDD_LOG"
+	# shellcheck disable=SC2086
+	"$RDD" ${RDD_FLAGS:-} -f "$1" >"$RDD_LOG" 2>&1 </dev/null 3>&- 4<&- &
+	RDD_PID=$!
+	PIDS="$PIDS $RDD_PID"
+	_n=0
+	while [ "$_n" -lt 50 ]; do
+		if grep -Eq '^rdd\[notice\]: rdd .* started$' "$RDD_LOG"; then
+			return 0
+		fi
+		if ! alive "$RDD_PID"; then
+			wait "$RDD_PID"
+			_rc=$?
+			forget_pid "$RDD_PID"
+			not_ok "rdd starts with $1" "it exited with status $_rc; its log:"
+			sed 's/^/      | /' "$RDD_LOG"
+			echo "    config:"
+			sed 's/^/      | /' "$1"
+			finish
+		fi
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	not_ok "rdd starts with $1" "no 'started' in its log within 5 s:"
+	sed 's/^/      | /' "$RDD_LOG"
+	finish
+}
+
+# kill9_rdd: SIGKILL the running rdd (RDD_PID) and reap it.
+kill9_rdd() {
+	kill -KILL "$RDD_PID" 2>/dev/null
+	wait_gone "$RDD_PID" 50
+	wait "$RDD_PID" 2>/dev/null
+	forget_pid "$RDD_PID"
+}
+
+# rdreq METHOD PATH[?QUERY] [OPTIONS...]: one request to rdd with
+# rdclient.py req (UDP to 127.0.0.1:$RDD_PORT unless OPTIONS say otherwise:
+# --port, --host, --tcp, --sport, --cf, --accept, --payload, --query, ...).
+# Sets RD_HEAD (the code and options: "2.01 loc=/reg/1", "4.00 cf=0"),
+# RD_CODE (the code alone; "none" without an answer) and RD_BODY (the
+# payload, Block2 reassembled).
+rdreq() {
+	rdclient req --port "$RDD_PORT" "$@"
+	RD_HEAD='' RD_BODY='' _nl=''
+	{
+		IFS= read -r RD_HEAD
+		while IFS= read -r _line || [ -n "$_line" ]; do
+			RD_BODY="$RD_BODY$_nl$_line"
+			_nl='
+'
+		done
+	} <"$T/rdclient.out"
+	RD_CODE=${RD_HEAD%% *}
+}
+
+# lf [--sort] [--sort-attrs] [--json] TEXT: TEXT (link-format, or a
+# links-json array) normalised to one link per line with unquoted values,
+# so that links compare whatever their quoting.
+lf() {
+	rdclient lf "$@"
+	rd_out
+}
+
+# observe_bg LOG PATH[?QUERY] [OPTIONS...]: an observer (rdclient.py
+# observe) in the background, its messages appended to LOG one a line
+# ("N TYPE CODE obs=N cf=N payload=..."), its own errors to LOG without
+# .log plus .stderr.log; waits up to 5 s for the first answer. Sets
+# OBS_PID. OPTIONS default to --duration 30 (a bound only: cleanup stops it).
+observe_bg() {
+	_olog=$1
+	shift
+	: >"$_olog"
+	"$PYTHON" "$testdir/rdclient.py" observe --port "$RDD_PORT" --duration 30 --out "$_olog" \
+		"$@" >"${_olog%.log}.stderr.log" 2>&1 </dev/null 3>&- 4<&- &
+	OBS_PID=$!
+	PIDS="$PIDS $OBS_PID"
+	obs_wait "$_olog" 1 50 || not_ok "the observer of $1 got its first answer within 5 s"
+}
+
+# obs_count LOG: the number of messages an observer got (its first answer included).
+obs_count() {
+	grep -c '^[0-9][0-9]* ' "$1" 2>/dev/null
+}
+
+# obs_last LOG: the last message an observer got.
+obs_last() {
+	grep '^[0-9][0-9]* ' "$1" 2>/dev/null | tail -n 1
+}
+
+# obs_wait LOG N [TENTHS]: wait until an observer got N messages (default 5 s).
+obs_wait() {
+	_n=0
+	while [ "$_n" -lt "${3:-50}" ]; do
+		[ "$(obs_count "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 1
 }
