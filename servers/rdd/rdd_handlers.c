@@ -85,6 +85,18 @@ respond(coap_pdu_t *response, int code, const char *fmt, ...)
 	respond_error(response, &e);
 }
 
+/* 2.01 with the registration resource /reg/<id> as Location-Path (RFC 9176 section 5.3). */
+static void
+respond_created(coap_pdu_t *response, int64_t id)
+{
+	char idbuf[24];
+
+	coap_pdu_set_code(response, COAP_RESPONSE_CODE(201));
+	snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
+	coap_add_option(response, COAP_OPTION_LOCATION_PATH, 3, (const uint8_t *)"reg");
+	coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(idbuf), (const uint8_t *)idbuf);
+}
+
 /* A database failure: nothing was changed; the client may retry. */
 static void
 respond_db_error(coap_pdu_t *response, int r)
@@ -425,15 +437,10 @@ group_answer(struct rdd_server *s, coap_session_t *session, const coap_pdu_t *re
 	if (p->code == 500) {
 		respond(response, 500, "database error");
 	} else {
-		coap_pdu_set_code(response, COAP_RESPONSE_CODE(p->code));
-		if (p->code == 201) {
-			char idbuf[24];
-			snprintf(idbuf, sizeof(idbuf), "%" PRId64, p->id);
-			coap_add_option(response, COAP_OPTION_LOCATION_PATH, 3,
-					(const uint8_t *)"reg");
-			coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(idbuf),
-					(const uint8_t *)idbuf);
-		}
+		if (p->code == 201)
+			respond_created(response, p->id);
+		else
+			coap_pdu_set_code(response, COAP_RESPONSE_CODE(p->code));
 	}
 	free(p);
 	coap_async_set_app_data(async, NULL); /* libcoap frees the async after this handler */
@@ -586,14 +593,8 @@ do_register(struct rdd_server *s, const struct rdd_params *p, const struct ti_li
 		goto out;
 	}
 	s->n_regs += created;
-	if (response) {
-		char idbuf[24];
-		coap_pdu_set_code(response, COAP_RESPONSE_CODE(201));
-		snprintf(idbuf, sizeof(idbuf), "%" PRId64, id);
-		coap_add_option(response, COAP_OPTION_LOCATION_PATH, 3, (const uint8_t *)"reg");
-		coap_add_option(response, COAP_OPTION_LOCATION_PATH, strlen(idbuf),
-				(const uint8_t *)idbuf);
-	}
+	if (response)
+		respond_created(response, id);
 	ti_log_info("%s '%s'%s%s%s as /reg/%" PRId64 " (lt %" PRIu32 ", base %s, %zu link(s))",
 		    created ? "registered" : "re-registered", p->ep, p->d[0] ? " (d '" : "",
 		    p->d, p->d[0] ? "')" : "", id, p->lt, p->base, links->n);
