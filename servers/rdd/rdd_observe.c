@@ -394,7 +394,15 @@ rdd_observe_add(struct rdd_observers *o, coap_session_t *session, const coap_pdu
 	}
 	memcpy(ob->token, tok.s, tok.length);
 	ob->toklen = tok.length;
-	ob->con_ms = ti_now_ms();
+	/*
+	 * Spread the confirmable rounds: observers that registered together
+	 * would otherwise all get their confirmable notification on the same
+	 * change, and libcoap's retransmission list makes that quadratic.
+	 */
+	uint32_t jitter = 0;
+	ti_random(&jitter, sizeof(jitter));
+	ob->non_count = jitter % OBS_MAX_NON;
+	ob->con_ms = ti_now_ms() - (jitter >> 8) % OBS_CON_INTERVAL_MS;
 	ob->peer = p;
 	ob->g = g;
 	ob->pnext = p->head;
