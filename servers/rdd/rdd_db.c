@@ -472,6 +472,9 @@ rdd_db_open(const char *path, int synchronous, struct rdd_db **ret_db,
 	 * lock calls of every transaction and the WAL index in shared memory,
 	 * and a second rdd on the same file fails at once instead of sharing it.
 	 */
+	/* Savepoint journals of a group commit (rdd_db_batch_begin) in memory, not in /var/tmp. */
+	if (r == 0)
+		r = ti_store_exec(db->store, "PRAGMA temp_store=MEMORY");
 	if (r == 0 && strcmp(path, ":memory:") != 0)
 		r = ti_store_exec(db->store, "PRAGMA locking_mode=EXCLUSIVE");
 	if (r == 0 && strcmp(path, ":memory:") != 0)

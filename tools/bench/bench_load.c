@@ -71,8 +71,8 @@ bench_now_ns(void)
 }
 
 /* xorshift64*: transaction IDs need to be unpredictable enough, not secure. */
-static uint64_t
-rng_next(uint64_t *s)
+uint64_t
+bench_rng_next(uint64_t *s)
 {
 	*s ^= *s >> 12;
 	*s ^= *s << 25;
@@ -157,19 +157,25 @@ send_chunk(struct bench_worker *w, struct bench_sock *s, const uint32_t *idx, un
 	   uint64_t now)
 {
 	struct bench *b = w->b;
-	size_t len = b->req.len;
 	unsigned done = 0;
 	int refused = 0;
 
 	for (unsigned i = 0; i < k; i++) {
 		struct bench_slot *sl = &s->slots[idx[i]];
-		uint8_t *buf = s->bufs + (size_t)idx[i] * len;
-		uint64_t rnd = rng_next(&w->rng);
+		uint8_t *buf = s->bufs + (size_t)idx[i] * b->req.len;
+		uint64_t rnd = bench_rng_next(&w->rng), v;
 		struct bench_tag tag = { .slot = idx[i] ^ s->key,
 					 .nonce = { (uint32_t)rnd, (uint32_t)(rnd >> 32) },
 					 .mid = s->next_mid++ };
+		size_t len;
 
-		bench_req_stamp(&b->req, buf, &tag);
+		if (b->random > 0) {
+			v = bench_rng_next(&w->rng) % b->random;
+		} else {
+			v = w->seq;
+			w->seq += b->threads;
+		}
+		len = bench_req_stamp(&b->req, buf, &tag, v);
 		memcpy(sl->nonce, tag.nonce, sizeof(sl->nonce));
 		sl->mid = tag.mid;
 		w->io->siov[i] = (struct iovec){ .iov_base = buf, .iov_len = len };
@@ -306,7 +312,7 @@ handle_reply(struct bench_worker *w, struct bench_sock *s, const uint8_t *buf, s
 	struct bench_reply r;
 	struct bench_slot *sl;
 
-	bench_reply_parse(b->req.proto, buf, len, &r);
+	bench_reply_parse(b->req.proto, b->req.expect, buf, len, &r);
 	if (r.kind == BENCH_REPLY_OTHER)
 		return -1;
 	sl = match_slot(b, s, &r);
@@ -318,10 +324,16 @@ handle_reply(struct bench_worker *w, struct bench_sock *s, const uint8_t *buf, s
 		send_ack(w, s, sl, r.tag.mid);
 	sl->state = SLOT_IDLE;
 	w->nwait--;
+	if (w->measuring && b->req.proto == BENCH_PROTO_COAP)
+		w->codes[r.kind == BENCH_REPLY_TAG ? r.code : 0]++;
 	if (r.kind != BENCH_REPLY_TAG || !r.ok) {
 		ctr_add(w, BENCH_C_ERRORS, 1);
 	} else {
 		ctr_add(w, BENCH_C_REPLIES, 1);
+		if (b->req.proto == BENCH_PROTO_COAP) {
+			ctr_add(w, BENCH_C_EMPTY, r.payload_len == 0);
+			ctr_add(w, BENCH_C_PAYLOAD, r.payload_len);
+		}
 		if (w->measuring)
 			bench_hist_add(&w->hist, now - sl->t_sent);
 		if (r.has_addr) {
@@ -482,6 +494,7 @@ bench_worker_new(struct bench *b, unsigned id, unsigned nsocks, unsigned nslots,
 		goto out_free;
 	w->rng |= 1;
 	w->budget = b->count / b->threads + (id < b->count % b->threads);
+	w->seq = b->seq_start + id;
 	for (unsigned i = 0; i < BATCH; i++) {
 		w->io->riov[i] =
 		    (struct iovec){ .iov_base = w->io->rbuf[i], .iov_len = RBUF_SIZE };
@@ -495,8 +508,8 @@ bench_worker_new(struct bench *b, unsigned id, unsigned nsocks, unsigned nslots,
 		s->nslots = nslots;
 		s->slots = w->slots + (size_t)i * nslots;
 		s->bufs = w->bufs + (size_t)i * nslots * b->req.len;
-		s->key = (uint32_t)rng_next(&w->rng);
-		s->next_mid = (uint16_t)rng_next(&w->rng);
+		s->key = (uint32_t)bench_rng_next(&w->rng);
+		s->next_mid = (uint16_t)bench_rng_next(&w->rng);
 		s->churn_off = (i * b->threads + id) * (CHURN_RANGE / (b->sockets + b->threads));
 		r = sock_open(w, s);
 		if (r < 0)

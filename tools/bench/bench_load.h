@@ -27,11 +27,13 @@ enum bench_churn {
 /** Counters of a load thread. */
 enum bench_ctr {
 	BENCH_C_SENT,
-	BENCH_C_REPLIES,   /**< successful replies (CoAP 2.05, STUN Binding Success) */
-	BENCH_C_LOST,	   /**< no reply within the timeout */
-	BENCH_C_ERRORS,	   /**< other replies (CoAP codes, RST, STUN errors), socket failures */
-	BENCH_C_LATE,	   /**< replies to no outstanding request (late or duplicated) */
-	BENCH_C_MAPPED,	   /**< successful replies that carry a reflected address */
+	BENCH_C_REPLIES, /**< successful replies (the expected CoAP code, STUN Binding Success) */
+	BENCH_C_LOST,	 /**< no reply within the timeout */
+	BENCH_C_ERRORS,	 /**< other replies (CoAP codes, RST, STUN errors), socket failures */
+	BENCH_C_EMPTY,	 /**< successful CoAP replies without a payload */
+	BENCH_C_PAYLOAD, /**< payload bytes of the successful CoAP replies */
+	BENCH_C_LATE,	 /**< replies to no outstanding request (late or duplicated) */
+	BENCH_C_MAPPED,	 /**< successful replies that carry a reflected address */
 	BENCH_C_MAPPED_OK, /**< ... equal to the source the request was sent from */
 	BENCH_C_RECEIVED,  /**< datagrams received */
 	BENCH_C_RXCALLS,   /**< recvmmsg() calls that returned datagrams */
@@ -48,6 +50,12 @@ struct bench {
 	enum bench_churn churn;
 	unsigned sockets, inflight, threads;
 	uint64_t duration_ms, warmup_ms, interval_ms, timeout_ms, count;
+	/**
+	 * The placeholder value of each request: uniformly random in
+	 * [0, random) when random > 0, else a sequence number from seq_start,
+	 * distinct across threads.
+	 */
+	uint64_t random, seq_start;
 	int json;
 	_Atomic int phase;	/**< enum bench_phase, set by the main thread */
 	_Atomic unsigned ndone; /**< load threads done with their --count share */
@@ -73,16 +81,22 @@ struct bench_worker {
 	struct bench_io *io;
 	uint64_t rng;
 	uint64_t budget; /* requests left to send when --count is set */
+	uint64_t seq;	 /* next sequence number (placeholder value) */
 	uint64_t nwait;
 	int measuring;
 	_Atomic uint64_t ctr[BENCH_C_N];
 	uint64_t base[BENCH_C_N]; /* ctr when this thread saw the measured phase begin */
 	_Atomic uint64_t done_ns;
 	struct bench_hist hist; /* latencies of the measured phase */
+	/* CoAP replies of the measured phase by code; [0] counts RST. */
+	uint64_t codes[256];
 };
 
 /** Monotonic time in nanoseconds. */
 uint64_t bench_now_ns(void);
+
+/** Next value of a xorshift64* generator; *s must not be 0. Not for secrets. */
+uint64_t bench_rng_next(uint64_t *s);
 
 /**
  * Create load thread id with nsocks sockets of nslots request slots each,
