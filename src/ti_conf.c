@@ -415,6 +415,27 @@ ti_conf_load_string(const struct ti_conf_schema *schema, const char *name, const
 	return load_common(schema, conf, reterr, NULL, name, text);
 }
 
+char *
+ti_conf_list_join(const struct ti_conf_list *l)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->v[i]) + 1;
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	len = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t n = strlen(l->v[i]);
+		memcpy(s + len, l->v[i], n);
+		s[len + n] = '\n';
+		len += n + 1;
+	}
+	s[len] = '\0';
+	return s;
+}
+
 void
 ti_conf_fini(const struct ti_conf_schema *schema, void *conf)
 {

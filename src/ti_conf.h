@@ -84,6 +84,13 @@ int ti_conf_load(const struct ti_conf_schema *schema, const char *path, void *co
 int ti_conf_load_string(const struct ti_conf_schema *schema, const char *name, const char *text,
 			void *conf, struct ti_conf_error *reterr);
 
+/**
+ * The values of a list directive as one string, each followed by '\n'
+ * ("" for none): to tell whether a reloaded list differs from what runs.
+ * @return a string the caller frees, or NULL on OOM.
+ */
+char *ti_conf_list_join(const struct ti_conf_list *l);
+
 /** Free what ti_conf_load() allocated in conf; conf itself is the caller's. */
 void ti_conf_fini(const struct ti_conf_schema *schema, void *conf);
 

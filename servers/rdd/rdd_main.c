@@ -37,19 +37,6 @@ struct rdd_main {
 	struct ti_timer *stop_timer;
 };
 
-static char *
-join_list(const struct ti_conf_list *l)
-{
-	struct ti_strbuf sb = TI_STRBUF_INIT(SIZE_MAX);
-
-	for (size_t i = 0; i < l->n; i++)
-		if (ti_strbuf_puts(&sb, l->v[i]) < 0 || ti_strbuf_putc(&sb, '\n') < 0) {
-			ti_strbuf_fini(&sb);
-			return NULL;
-		}
-	return sb.len ? ti_strbuf_steal(&sb) : strdup("");
-}
-
 /* ------------------------------------------------------------------------ */
 /* Expiry and notification                                                  */
 /* ------------------------------------------------------------------------ */
@@ -157,7 +144,7 @@ rdd_init(struct ti_daemon *d)
 	s->loop = d->loop;
 	s->conf = c;
 	rdd_conf_policy(c, &s->pol);
-	m->listen = join_list(&c->listen);
+	m->listen = ti_conf_list_join(&c->listen);
 	m->user = c->common.user ? strdup(c->common.user) : NULL;
 	m->database = strdup(c->database);
 	m->synchronous = c->synchronous;
@@ -233,7 +220,7 @@ rdd_reload(struct ti_daemon *d, const void *new_conf)
 	struct rdd_main *m = d->app;
 	struct rdd_server *s = &m->s;
 	const struct rdd_conf *old = d->conf, *c = new_conf;
-	char *listen = join_list(&c->listen);
+	char *listen = ti_conf_list_join(&c->listen);
 
 	if (listen == NULL || strcmp(listen, m->listen) != 0)
 		ti_log_warn("'listen' changed: restart required, ignoring");

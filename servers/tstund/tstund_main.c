@@ -34,28 +34,6 @@ struct tstund_server {
 	char *started_user;
 };
 
-/* The listen URIs as one string, for comparing configs; NULL on OOM. */
-static char *
-join_list(const struct ti_conf_list *l)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; i < l->n; i++)
-		len += strlen(l->v[i]) + 1;
-	if ((s = malloc(len)) == NULL)
-		return NULL;
-	len = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		size_t n = strlen(l->v[i]);
-		memcpy(s + len, l->v[i], n);
-		s[len + n] = '\n';
-		len += n + 1;
-	}
-	s[len] = '\0';
-	return s;
-}
-
 static int
 is_udp(const char *uri)
 {
@@ -119,7 +97,7 @@ tstund_init(struct ti_daemon *d)
 	if (s == NULL)
 		return -ENOMEM;
 	d->app = s;
-	s->bound_listen = join_list(&c->listen);
+	s->bound_listen = ti_conf_list_join(&c->listen);
 	s->started_user = c->common.user ? strdup(c->common.user) : NULL;
 	if (s->bound_listen == NULL || (c->common.user && s->started_user == NULL))
 		return -ENOMEM;
@@ -204,7 +182,7 @@ tstund_reload(struct ti_daemon *d, const void *new_conf)
 	proto.next_mid = s->proto.next_mid;
 	s->proto = proto; /* every UDP socket points at s->proto */
 	/* Compared with what runs, so the warning repeats until a restart. */
-	char *listen = join_list(&c->listen);
+	char *listen = ti_conf_list_join(&c->listen);
 	if (listen == NULL || strcmp(listen, s->bound_listen) != 0)
 		ti_log_warn("'listen' changed: restart required, ignoring");
 	free(listen);

@@ -1156,6 +1156,25 @@ START_TEST(test_fixture_sample)
 }
 END_TEST
 
+
+/* ti_conf_list_join(): what reloads compare listen lists with. */
+START_TEST(test_list_join)
+{
+	char *a[] = { (char *)"coap://0.0.0.0:5683", (char *)"coap://[::]:5683" };
+	struct ti_conf_list none = { 0 }, two = { .v = a, .n = 2 }, one = { .v = a, .n = 1 };
+	char *s;
+
+	s = ti_conf_list_join(&none);
+	ck_assert_str_eq(s, "");
+	free(s);
+	s = ti_conf_list_join(&two);
+	ck_assert_str_eq(s, "coap://0.0.0.0:5683\ncoap://[::]:5683\n");
+	free(s);
+	s = ti_conf_list_join(&one);
+	ck_assert_str_eq(s, "coap://0.0.0.0:5683\n");
+	free(s);
+}
+END_TEST
 Suite *
 conf_suite(void)
 {
@@ -1214,6 +1233,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_include_self);
 	tcase_add_test(tc, test_include_from_string);
 	tcase_add_test(tc, test_fixture_sample);
+	tcase_add_test(tc, test_list_join);
 	suite_add_tcase(s, tc);
 	return s;
 }
