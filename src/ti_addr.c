@@ -251,3 +251,17 @@ ti_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 	}
 	return 0;
 }
+
+const char *
+ti_uri_with_port(const char *uri, uint16_t port, char *buf, size_t size)
+{
+	struct ti_uri u;
+	int v6;
+
+	if (ti_uri_parse(uri, &u) < 0 || u.port_given)
+		return uri;
+	v6 = strchr(u.host, ':') != NULL;
+	snprintf(buf, size, "%s://%s%s%s:%u%s%s%s", ti_transport_scheme(u.transport), v6 ? "[" : "",
+		 u.host, v6 ? "]" : "", port, u.path, u.query[0] ? "?" : "", u.query);
+	return buf;
+}

@@ -81,4 +81,11 @@ void ti_addr_unmap(struct sockaddr_storage *ss);
 /** Equality of family, address and port. */
 int ti_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 
+/**
+ * A URI with its port made explicit: a daemon's own port where the URI
+ * names none (the scheme's default port belongs to another daemon).
+ * @return uri itself when it names a port or does not parse, else buf.
+ */
+const char *ti_uri_with_port(const char *uri, uint16_t port, char *buf, size_t size);
+
 #endif /* TI_ADDR_H */

@@ -136,10 +136,12 @@ set_value(const struct ti_conf_item *it, void *conf, const char *value, char *er
 		break;
 	}
 	case TI_CONF_U32: {
-		uint32_t v;
-		r = ti_parse_u32(value, (uint32_t)it->min, (uint32_t)it->max, &v);
+		uint32_t v = 0;
+		if (it->word == NULL || strcmp(value, it->word) != 0)
+			r = ti_parse_u32(value, (uint32_t)it->min, (uint32_t)it->max, &v);
 		if (r < 0) {
-			snprintf(err, errlen, "expected a number from %llu to %llu",
+			snprintf(err, errlen, "expected %s%sa number from %llu to %llu",
+				 it->word ? it->word : "", it->word ? " or " : "",
 				 (unsigned long long)it->min, (unsigned long long)it->max);
 			return r;
 		}
@@ -484,7 +486,10 @@ ti_conf_print(const struct ti_conf_schema *schema, const void *conf, FILE *out)
 			print_value(out, *(char *const *)field);
 			break;
 		case TI_CONF_U32:
-			fprintf(out, "%s %u", it->name, *(const uint32_t *)field);
+			if (it->word != NULL && *(const uint32_t *)field == 0)
+				fprintf(out, "%s %s", it->name, it->word);
+			else
+				fprintf(out, "%s %u", it->name, *(const uint32_t *)field);
 			break;
 		case TI_CONF_DURATION:
 			ti_format_duration(buf, sizeof(buf), *(const uint64_t *)field);

@@ -10,7 +10,7 @@
 /** Value types. The field each one fills is named in brackets. */
 enum ti_conf_type {
 	TI_CONF_STRING,	  /**< one token [char *, owned by the conf] */
-	TI_CONF_U32,	  /**< decimal in [min, max] [uint32_t] */
+	TI_CONF_U32,	  /**< decimal in [min, max], or the item's word for 0 [uint32_t] */
 	TI_CONF_DURATION, /**< number with unit s/m/h/d, seconds in [min, max] [uint64_t] */
 	TI_CONF_BOOL,	  /**< yes/no/on/off/true/false [int] */
 	TI_CONF_LOGLEVEL, /**< err/warning/notice/info/debug [int, a syslog level] */
@@ -41,6 +41,12 @@ struct ti_conf_item {
 	const char *def;   /**< default as config text; LIST: space separated; NULL: none */
 	const char *const *choices; /**< NULL-terminated, for ENUM */
 	ti_conf_check_fn *check;    /**< optional */
+	/**
+	 * U32 only, optional: a word that stands for 0 and is printed for 0,
+	 * such as "auto" for a value the daemon works out itself. 0 need not
+	 * lie in [min, max]; the number 0 itself is still range checked.
+	 */
+	const char *word;
 };
 
 /**

@@ -49,17 +49,21 @@ validate(const void *conf, char *err, size_t errlen)
 static const char *const modes[] = { "fast", "slow", "off", NULL };
 
 static const struct ti_conf_item items[] = {
-	{ "name", TI_CONF_STRING, offsetof(struct fconf, name), 0, 0, "thinice", NULL, NULL },
-	{ "path", TI_CONF_STRING, offsetof(struct fconf, path), 0, 0, NULL, NULL, check_path },
-	{ "count", TI_CONF_U32, offsetof(struct fconf, count), 1, 100000, "10", NULL, NULL },
-	{ "timeout", TI_CONF_DURATION, offsetof(struct fconf, timeout), 1, 30 * 86400, "5m", NULL,
-	  NULL },
-	{ "flag", TI_CONF_BOOL, offsetof(struct fconf, flag), 0, 0, "no", NULL, NULL },
-	{ "log-level", TI_CONF_LOGLEVEL, offsetof(struct fconf, level), 0, 0, "notice", NULL,
-	  NULL },
-	{ "mode", TI_CONF_ENUM, offsetof(struct fconf, mode), 0, 0, "fast", modes, NULL },
-	{ "listen", TI_CONF_LIST, offsetof(struct fconf, listen), 0, 0, "coap://[::]:5683", NULL,
-	  NULL },
+	{ .name = "name", .type = TI_CONF_STRING, .offset = offsetof(struct fconf, name),
+	  .def = "thinice" },
+	{ .name = "path", .type = TI_CONF_STRING, .offset = offsetof(struct fconf, path),
+	  .check = check_path },
+	{ .name = "count", .type = TI_CONF_U32, .offset = offsetof(struct fconf, count), .min = 1,
+	  .max = 100000, .def = "10" },
+	{ .name = "timeout", .type = TI_CONF_DURATION, .offset = offsetof(struct fconf, timeout),
+	  .min = 1, .max = 30 * 86400, .def = "5m" },
+	{ .name = "flag", .type = TI_CONF_BOOL, .offset = offsetof(struct fconf, flag), .def = "no" },
+	{ .name = "log-level", .type = TI_CONF_LOGLEVEL, .offset = offsetof(struct fconf, level),
+	  .def = "notice" },
+	{ .name = "mode", .type = TI_CONF_ENUM, .offset = offsetof(struct fconf, mode), .def = "fast",
+	  .choices = modes },
+	{ .name = "listen", .type = TI_CONF_LIST, .offset = offsetof(struct fconf, listen),
+	  .def = "coap://[::]:5683" },
 };
 
 static const struct ti_conf_schema schema = {

@@ -733,6 +733,101 @@ START_TEST(test_error_format)
 END_TEST
 
 /* A default that fails its own schema is reported without a location. */
+/* A U32 with a word: the word is 0 and prints as the word; numbers keep their range. */
+struct wconf {
+	uint32_t ttl;
+	uint32_t plain;
+};
+
+static const struct ti_conf_item word_items[] = {
+	{ .name = "ttl",
+	  .type = TI_CONF_U32,
+	  .offset = offsetof(struct wconf, ttl),
+	  .min = 1,
+	  .max = 255,
+	  .def = "auto",
+	  .word = "auto" },
+	{ .name = "plain",
+	  .type = TI_CONF_U32,
+	  .offset = offsetof(struct wconf, plain),
+	  .min = 0,
+	  .max = 9,
+	  .def = "0" },
+};
+
+static const struct ti_conf_schema word_schema = {
+	.items = word_items,
+	.n_items = TI_ARRAY_SIZE(word_items),
+};
+
+static const struct {
+	const char *text;
+	int ret;
+	uint32_t ttl;
+	const char *msg; /* on error */
+} word_cases[] = {
+	{ "", 0, 0, NULL },
+	{ "ttl auto\n", 0, 0, NULL },
+	{ "ttl \"auto\"\n", 0, 0, NULL },
+	{ "ttl 1\n", 0, 1, NULL },
+	{ "ttl 255\n", 0, 255, NULL },
+	{ "ttl 0\n", TI_ERANGE, 0,
+	  "w.conf:1: invalid value '0' for 'ttl': expected auto or a number from 1 to 255" },
+	{ "ttl 256\n", TI_ERANGE, 0,
+	  "w.conf:1: invalid value '256' for 'ttl': expected auto or a number from 1 to 255" },
+	{ "\nttl AUTO\n", TI_EPARSE, 0,
+	  "w.conf:2: invalid value 'AUTO' for 'ttl': expected auto or a number from 1 to 255" },
+	{ "ttl autox\n", TI_EPARSE, 0,
+	  "w.conf:1: invalid value 'autox' for 'ttl': expected auto or a number from 1 to 255" },
+	{ "ttl \"\"\n", TI_EPARSE, 0,
+	  "w.conf:1: invalid value '' for 'ttl': expected auto or a number from 1 to 255" },
+	/* Without a word, the word means nothing. */
+	{ "plain auto\n", TI_EPARSE, 0,
+	  "w.conf:1: invalid value 'auto' for 'plain': expected a number from 0 to 9" },
+};
+
+START_TEST(test_u32_word)
+{
+	struct ti_conf_error e = { .line = 0 };
+	struct wconf w = { .ttl = 77 };
+	int r = ti_conf_load_string(&word_schema, "w.conf", word_cases[_i].text, &w, &e);
+
+	ck_assert_msg(r == word_cases[_i].ret, "'%s': got %d (%s)", word_cases[_i].text, r,
+		      fmt_err(&e));
+	if (r == 0)
+		ck_assert_uint_eq(w.ttl, word_cases[_i].ttl);
+	else
+		ck_assert_str_eq(fmt_err(&e), word_cases[_i].msg);
+	ti_conf_fini(&word_schema, &w);
+}
+END_TEST
+
+START_TEST(test_u32_word_print)
+{
+	struct wconf w = { 0 }, back = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(ti_conf_load_string(&word_schema, "w.conf", "", &w, NULL), 0);
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	ti_conf_print(&word_schema, &w, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_str_eq(text, "ttl auto\nplain 0\n");
+	free(text);
+	ck_assert_int_eq(ti_conf_load_string(&word_schema, "w.conf", "ttl 7\n", &w, NULL), 0);
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	ti_conf_print(&word_schema, &w, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_str_eq(text, "ttl 7\nplain 0\n");
+	ck_assert_int_eq(ti_conf_load_string(&word_schema, "printed", text, &back, NULL), 0);
+	ck_assert_uint_eq(back.ttl, 7);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_bad_default)
 {
 	static const struct ti_conf_item bad_u32[] = {
@@ -1156,7 +1251,6 @@ START_TEST(test_fixture_sample)
 }
 END_TEST
 
-
 /* ti_conf_list_join(): what reloads compare listen lists with. */
 START_TEST(test_list_join)
 {
@@ -1206,6 +1300,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_reterr_optional);
 	tcase_add_test(tc, test_error_format);
 	tcase_add_test(tc, test_bad_default);
+	tcase_add_loop_test(tc, test_u32_word, 0, (int)TI_ARRAY_SIZE(word_cases));
+	tcase_add_test(tc, test_u32_word_print);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("print");
