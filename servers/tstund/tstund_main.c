@@ -14,12 +14,12 @@
 #include "ti_err.h"
 #include "ti_log.h"
 #include "ti_loop.h"
+#include "ti_rdreg.h"
 #include "ti_util.h"
 
 #include "tstund_conf.h"
 #include "tstund_handlers.h"
 #include "tstund_proto.h"
-#include "tstund_rd.h"
 #include "tstund_udp.h"
 
 /* Everything tstund runs, hung off d->app. */
@@ -29,7 +29,7 @@ struct tstund_server {
 	size_t n_udp;
 	coap_context_t *ctx; /* coap+tcp endpoints and the RD client */
 	coap_resource_t *resource;
-	struct tstund_rd *rd;
+	struct ti_rdreg *rd;
 	char *bound_listen; /* what listen and user were at start: a reload cannot change them */
 	char *started_user;
 };
@@ -130,7 +130,7 @@ apply_rd(struct tstund_server *s, const struct tstund_conf *c)
 	for (size_t i = 0; i < s->n_udp && n_locals < TI_ARRAY_SIZE(locals); i++)
 		if (tstund_udp_local(s->udp[i], &locals[n_locals]) == 0)
 			n_locals++;
-	struct tstund_rd_params p = {
+	struct ti_rdreg_params p = {
 		.locals = locals,
 		.n_locals = n_locals,
 		.rd = c->rd,
@@ -142,7 +142,7 @@ apply_rd(struct tstund_server *s, const struct tstund_conf *c)
 	int r;
 
 	tstund_conf_endpoint(c, ep, sizeof(ep));
-	r = tstund_rd_set(s->rd, c->rd ? &p : NULL);
+	r = ti_rdreg_set(s->rd, c->rd ? &p : NULL);
 	if (r < 0)
 		ti_log_err("failed to register with rd '%s' (%s)", c->rd, ti_strerror(r));
 	return r;
@@ -153,7 +153,7 @@ tstund_start(struct ti_daemon *d)
 {
 	struct tstund_server *s = d->app;
 
-	s->rd = tstund_rd_new(s->ctx, d->loop);
+	s->rd = ti_rdreg_new(s->ctx, d->loop);
 	if (s->rd == NULL)
 		return -ENOMEM;
 	ti_daemon_status("serving %zu listener(s), path %s",
@@ -209,7 +209,7 @@ tstund_stop(struct ti_daemon *d)
 {
 	struct tstund_server *s = d->app;
 
-	return s->rd ? tstund_rd_stop(s->rd, rd_removed, d) : 0;
+	return s->rd ? ti_rdreg_stop(s->rd, rd_removed, d) : 0;
 }
 
 static void
@@ -219,7 +219,7 @@ tstund_fini(struct ti_daemon *d)
 
 	if (s == NULL)
 		return;
-	tstund_rd_free(s->rd);
+	ti_rdreg_free(s->rd);
 	for (size_t i = 0; i < s->n_udp; i++) {
 		const struct tstund_udp_stats *st = tstund_udp_stats(s->udp[i]);
 		ti_log_info("'%s': %llu received, %llu answered, %llu send failures",

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* tstund: registration of the reflexive resource with a Resource Directory (RFC 9176). */
+/* libthinice: registration with an RFC 9176 Resource Directory (register, refresh, remove). */
 #include "config.h"
 
 #include <errno.h>
@@ -14,16 +14,15 @@
 #include "ti_err.h"
 #include "ti_log.h"
 #include "ti_loop.h"
+#include "ti_rdreg.h"
 #include "ti_util.h"
-
-#include "tstund_rd.h"
 
 #define RETRY_MIN_MS 5000u
 #define RETRY_MAX_MS 300000u
 
 enum rd_state { RD_IDLE, RD_REGISTERING, RD_REGISTERED, RD_UPDATING, RD_WAITING };
 
-struct tstund_rd {
+struct ti_rdreg {
 	coap_context_t *ctx;
 	struct ti_loop *loop;
 	struct ti_timer *timer;
@@ -39,13 +38,13 @@ struct tstund_rd {
 	char location[256];	 /* "/reg/1" once registered */
 	coap_bin_const_t *token; /* of the request in flight */
 	unsigned retry_ms;
-	int deleting;		 /* a DELETE is in flight on retiring */
-	int unreachable_logged;	 /* ICMP errors are reported once per attempt */
-	tstund_rd_done_fn *done; /* graceful stop */
+	int deleting;		/* a DELETE is in flight on retiring */
+	int unreachable_logged; /* ICMP errors are reported once per attempt */
+	ti_rdreg_done_fn *done; /* graceful stop */
 	void *done_arg;
 };
 
-static void schedule(struct tstund_rd *rd, uint64_t ms);
+static void schedule(struct ti_rdreg *rd, uint64_t ms);
 
 static void
 add_path_options(coap_optlist_t **opts, uint16_t number, const char *path)
@@ -76,7 +75,7 @@ add_query(coap_optlist_t **opts, const char *name, const char *value)
 
 /* Build and send one request on session; remembers its token. */
 static int
-send_request(struct tstund_rd *rd, coap_session_t *session, coap_pdu_code_t code, const char *path,
+send_request(struct ti_rdreg *rd, coap_session_t *session, coap_pdu_code_t code, const char *path,
 	     int with_links)
 {
 	coap_optlist_t *opts = NULL;
@@ -117,7 +116,7 @@ send_request(struct tstund_rd *rd, coap_session_t *session, coap_pdu_code_t code
 }
 
 static void
-fail(struct tstund_rd *rd, const char *what)
+fail(struct ti_rdreg *rd, const char *what)
 {
 	ti_log_warn("rd '%s': %s, retrying in %u s", rd->rd, what, rd->retry_ms / 1000);
 	rd->location[0] = '\0';
@@ -127,7 +126,7 @@ fail(struct tstund_rd *rd, const char *what)
 }
 
 static int
-open_session(struct tstund_rd *rd)
+open_session(struct ti_rdreg *rd)
 {
 	struct sockaddr_storage ss;
 	coap_address_t dst, local;
@@ -138,8 +137,8 @@ open_session(struct tstund_rd *rd)
 	if (ti_uri_resolve(&rd->uri, &ss, &len) < 0)
 		return TI_EPARSE;
 	ti_coap_address_from(&dst, (struct sockaddr *)&ss, len);
-	/* Send from tstund's own port (SO_REUSEADDR on both sockets; the connected one gets the
-	 * replies). */
+	/* Send from the daemon's own port (SO_REUSEADDR on both sockets; the connected one gets
+	 * the replies). */
 	for (size_t i = 0; i < rd->n_locals && rd->uri.transport == TI_TRANSPORT_UDP; i++) {
 		if (rd->locals[i].ss_family != ss.ss_family)
 			continue;
@@ -160,7 +159,7 @@ open_session(struct tstund_rd *rd)
 }
 
 static void
-do_register(struct tstund_rd *rd)
+do_register(struct ti_rdreg *rd)
 {
 	int r;
 
@@ -174,7 +173,7 @@ do_register(struct tstund_rd *rd)
 }
 
 static void
-do_update(struct tstund_rd *rd)
+do_update(struct ti_rdreg *rd)
 {
 	rd->state = RD_UPDATING;
 	if (send_request(rd, rd->session, COAP_REQUEST_CODE_POST, rd->location, 0) < 0)
@@ -193,11 +192,11 @@ drop_session(coap_session_t **s)
 
 /* The DELETE of an old registration was answered (or failed). */
 static void
-retired(struct tstund_rd *rd)
+retired(struct ti_rdreg *rd)
 {
 	rd->deleting = 0;
 	if (rd->done != NULL) {
-		tstund_rd_done_fn *done = rd->done;
+		ti_rdreg_done_fn *done = rd->done;
 		rd->done = NULL;
 		done(rd->done_arg);
 	}
@@ -206,7 +205,7 @@ retired(struct tstund_rd *rd)
 static void
 on_timer(struct ti_loop *loop, struct ti_timer *t, void *data)
 {
-	struct tstund_rd *rd = data;
+	struct ti_rdreg *rd = data;
 
 	if (rd->retiring != NULL && !rd->deleting)
 		drop_session(&rd->retiring);
@@ -225,14 +224,14 @@ on_timer(struct ti_loop *loop, struct ti_timer *t, void *data)
 }
 
 static void
-schedule(struct tstund_rd *rd, uint64_t ms)
+schedule(struct ti_rdreg *rd, uint64_t ms)
 {
 	ti_timer_set(rd->timer, ms ? ms : 1, 0);
 }
 
 /* Refresh at 3/4 of the lifetime: early enough to survive a lost update. */
 static void
-registered(struct tstund_rd *rd)
+registered(struct ti_rdreg *rd)
 {
 	rd->state = RD_REGISTERED;
 	rd->retry_ms = RETRY_MIN_MS;
@@ -240,7 +239,7 @@ registered(struct tstund_rd *rd)
 }
 
 static void
-read_location(struct tstund_rd *rd, const coap_pdu_t *pdu)
+read_location(struct ti_rdreg *rd, const coap_pdu_t *pdu)
 {
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
@@ -261,7 +260,7 @@ read_location(struct tstund_rd *rd, const coap_pdu_t *pdu)
 }
 
 static int
-is_ours(const struct tstund_rd *rd, const coap_pdu_t *pdu)
+is_ours(const struct ti_rdreg *rd, const coap_pdu_t *pdu)
 {
 	coap_bin_const_t tok = coap_pdu_get_token(pdu);
 
@@ -273,7 +272,7 @@ static coap_response_t
 on_response(coap_session_t *session, const coap_pdu_t *sent, const coap_pdu_t *received,
 	    const coap_mid_t mid)
 {
-	struct tstund_rd *rd = coap_session_get_app_data(session);
+	struct ti_rdreg *rd = coap_session_get_app_data(session);
 	coap_pdu_code_t code = coap_pdu_get_code(received);
 	char what[64];
 
@@ -314,7 +313,7 @@ static void
 on_nack(coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_t reason,
 	const coap_mid_t mid)
 {
-	struct tstund_rd *rd = coap_session_get_app_data(session);
+	struct ti_rdreg *rd = coap_session_get_app_data(session);
 
 	if (rd == NULL)
 		return;
@@ -339,10 +338,10 @@ on_nack(coap_session_t *session, const coap_pdu_t *sent, const coap_nack_reason_
 	fail(rd, reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer" : "not delivered");
 }
 
-struct tstund_rd *
-tstund_rd_new(coap_context_t *ctx, struct ti_loop *loop)
+struct ti_rdreg *
+ti_rdreg_new(coap_context_t *ctx, struct ti_loop *loop)
 {
-	struct tstund_rd *rd = calloc(1, sizeof(*rd));
+	struct ti_rdreg *rd = calloc(1, sizeof(*rd));
 
 	if (rd == NULL)
 		return NULL;
@@ -366,7 +365,7 @@ tstund_rd_new(coap_context_t *ctx, struct ti_loop *loop)
  * the session is kept as retiring until the DELETE is answered.
  */
 static void
-retire(struct tstund_rd *rd, int keep)
+retire(struct ti_rdreg *rd, int keep)
 {
 	drop_session(&rd->retiring);
 	rd->deleting = 0;
@@ -394,7 +393,7 @@ retire(struct tstund_rd *rd, int keep)
 }
 
 static void
-clear_params(struct tstund_rd *rd)
+clear_params(struct ti_rdreg *rd)
 {
 	TI_FREE(&rd->rd);
 	TI_FREE(&rd->endpoint);
@@ -403,7 +402,7 @@ clear_params(struct tstund_rd *rd)
 }
 
 int
-tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *p)
+ti_rdreg_set(struct ti_rdreg *rd, const struct ti_rdreg_params *p)
 {
 	struct ti_uri u;
 
@@ -443,13 +442,13 @@ tstund_rd_set(struct tstund_rd *rd, const struct tstund_rd_params *p)
 }
 
 const char *
-tstund_rd_location(const struct tstund_rd *rd)
+ti_rdreg_location(const struct ti_rdreg *rd)
 {
 	return rd->location[0] ? rd->location : NULL;
 }
 
 int
-tstund_rd_stop(struct tstund_rd *rd, tstund_rd_done_fn *done, void *arg)
+ti_rdreg_stop(struct ti_rdreg *rd, ti_rdreg_done_fn *done, void *arg)
 {
 	ti_timer_set(rd->timer, 0, 0);
 	if (rd->session && rd->location[0])
@@ -464,7 +463,7 @@ tstund_rd_stop(struct tstund_rd *rd, tstund_rd_done_fn *done, void *arg)
 }
 
 void
-tstund_rd_free(struct tstund_rd *rd)
+ti_rdreg_free(struct ti_rdreg *rd)
 {
 	if (rd == NULL)
 		return;
