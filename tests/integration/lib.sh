@@ -541,3 +541,39 @@ obs_wait() {
 	done
 	return 1
 }
+
+# ---------------------------------------------------------------- kaasd
+
+KAASD=${KAASD:-$top_builddir/servers/kaasd/kaasd}
+
+# start_kaasd CONF: start kaasd in the background and wait until it logged
+# "started". Sets KAASD_PID and KAASD_LOG; fails the test if it does not start.
+start_kaasd() {
+	KAASD_LOG=${2:-$T/kaasd.log}
+	: >"$KAASD_LOG"
+	"$KAASD" -f "$1" >"$KAASD_LOG" 2>&1 </dev/null &
+	KAASD_PID=$!
+	PIDS="$PIDS $KAASD_PID"
+	_n=0
+	while [ "$_n" -lt 50 ]; do
+		grep -Eq '^kaasd\[notice\]: kaasd .* started$' "$KAASD_LOG" && return 0
+		if ! alive "$KAASD_PID"; then
+			not_ok "kaasd starts with $1" "it exited; its log:"
+			sed 's/^/      | /' "$KAASD_LOG"
+			finish
+		fi
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	not_ok "kaasd starts with $1" "no 'started' in its log within 5 s"
+	finish
+}
+
+# kreq METHOD PATH[?QUERY] [OPTIONS...]: one request to kaasd (rdclient.py req);
+# sets RD_HEAD, RD_CODE and RD_BODY like rdreq.
+kreq() {
+	_m=$1
+	_p=$2
+	shift 2
+	RDD_PORT=$KAASD_PORT rdreq "$_m" "$_p" "$@"
+}
