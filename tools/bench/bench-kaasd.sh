@@ -8,23 +8,24 @@
 # Environment (defaults in brackets):
 #   SIZES ["100000 1000000"]  subscriptions per run
 #   INTERVAL [25]  keepalive interval in seconds (1M at 25 s is 40k keepalives/s)
-#   WARM [40]  seconds after the database is loaded before measuring (the restart
+#   WARM [50]  seconds after the database is loaded before measuring (the restart
 #            spreads the first keepalives over half an interval)
-#   DUR [60]  seconds measured
+#   DUR [75]  seconds measured: a whole number of intervals, so that the phase of the
+#            keepalives after the restart does not bias the rate
 #   CACHE [none]  a directory keeping populated databases (kaasd-<N>-<INTERVAL>.db)
 #   CPU [0]  the core kaasd is pinned to (taskset)
 # No anchor: no other implementation of keepalives on behalf of a device exists.
-# The devices are 10.128.0.0/9 (kaasd-populate), routed inside the namespace to a
-# dummy interface: every keepalive is really sent (sendmmsg with IP_TTL) and dropped
-# there, and that interface's tx counter is the keepalive count. The namespace and
+# The devices are 10.128.0.0/9 (kaasd-populate), routed from kaasd's namespace over a
+# veth pair into a sink namespace that drops them: every keepalive is really sent
+# (sendmmsg with IP_TTL), and the veth's tx counter is the keepalive count. The namespace and
 # every process started here are removed on exit; a watchdog bounds the whole run.
 set -u
 
 BUILD=${1:-$PWD}
 SIZES=${SIZES:-100000 1000000}
 INTERVAL=${INTERVAL:-25}
-WARM=${WARM:-40}
-DUR=${DUR:-60}
+WARM=${WARM:-50}
+DUR=${DUR:-75}
 CACHE=${CACHE:-}
 CPU=${CPU:-0}
 KAASD=$BUILD/servers/kaasd/kaasd
@@ -48,6 +49,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	ip netns del "$NS" 2>/dev/null
+	ip netns del "${NS}s" 2>/dev/null
 	[ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
 	rm -rf "$T"
 }
@@ -67,15 +69,21 @@ for n in $SIZES; do total=$((total + WARM + DUR + 600)); done
 WATCHDOG=$!
 
 ip netns add "$NS" || die "cannot create namespace $NS"
+ip netns add "${NS}s" || die "cannot create namespace ${NS}s"
 ip -n "$NS" link set lo up
-ip -n "$NS" link add kin type dummy
+ip link add "${NS}a" type veth peer name "${NS}b" || die "cannot create a veth pair"
+ip link set "${NS}a" netns "$NS" name kin
+ip link set "${NS}b" netns "${NS}s" name sink
 ip -n "$NS" addr add 198.51.100.1/24 dev kin
 ip -n "$NS" link set kin up
-ip -n "$NS" link add sink type dummy
-ip -n "$NS" link set sink up
-ip -n "$NS" route add 10.128.0.0/9 dev sink
+ip -n "${NS}s" addr add 198.51.100.2/24 dev sink
+ip -n "${NS}s" link set sink up
+ip -n "$NS" route add 10.128.0.0/9 via 198.51.100.2
+# The sink drops every keepalive before routing (no ICMP comes back).
+ip netns exec "${NS}s" iptables -t raw -A PREROUTING -d 10.128.0.0/9 -j DROP ||
+	die "iptables in the sink namespace failed"
 
-tx() { ip netns exec "$NS" cat /sys/class/net/sink/statistics/tx_packets; }
+tx() { ip netns exec "$NS" cat /sys/class/net/kin/statistics/tx_packets; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
@@ -152,6 +160,11 @@ for n in $SIZES; do
 	c1=$(cpu_ticks "$KPID")
 	x1=$(tx)
 	s1=$(date +%s.%N)
+	sleep 10.5 # one more status line, for kaasd's own counters
+	sf=$(grep "stats:" "$log" | tail -n 1 | sed -n 's/.*send-failed \([0-9]*\).*/\1/p')
+	df=$(grep "stats:" "$log" | tail -n 1 | sed -n 's/.*deferred \([0-9]*\).*/\1/p')
+	ka=$(grep "stats:" "$log" | tail -n 1 | sed -n 's/.*keepalives \([0-9]*\).*/\1/p')
+	echo "# $n: kaasd counted ${ka:-?} keepalives since its start, ${sf:-?} failed sends, ${df:-?} deferred" >>"$T/notes"
 	rss=$(rss_kb "$KPID")
 	kill -TERM "$KPID"
 	wait "$KPID" 2>/dev/null
@@ -170,3 +183,5 @@ for n in $SIZES; do
 			n, load, dx / dt, n / iv, 100 * dc / hz / dt, p50, p99, lmax,
 			rss / 1024, (rss - rss0) * 1024 / n }'
 done
+echo
+cat "$T/notes" 2>/dev/null
