@@ -19,16 +19,19 @@
 # Documentation ranges outside, private ranges inside; the public router has
 # no route to the private ranges, so only what the NAT translates gets through,
 # and nothing is routed out of the namespaces. TOPO_PATH lists the routers
-# from pub to dev in order, TOPO_NATS the NATs: topo_hops and topo_nat_hops
-# derive hop counts from them instead of hard-coding them in the tests.
+# from pub to dev in order, TOPO_NATS the NATs: topo_hops, topo_nat_hops and
+# topo_src_at derive hop counts and addresses from them, so that the tests do
+# not hard-code them. NAT_TIMEOUT (default 5) and TI_KEEP_TMP=1 (keep the
+# temporary directory with the logs and captures) come from the environment.
 #
 # Every namespace, and every process started with bg, is removed on exit, also
 # when the test fails or is interrupted. Exit codes follow automake: 0 pass,
 # 1 fail, 77 skip (not root, a tool missing, no namespaces), 99 hard error.
 #
-# Helpers: e2e_require, in_ns, bg, stop_pid, wait_for, ct_list, ct_has,
-# cap_start, cap_count, check/ok/not_ok/finish, note.
-# shellcheck shell=sh disable=SC2034
+# Helpers: e2e_require, e2e_python, in_ns, bg, stop_pid, wait_for, ct_list,
+# ct_has, ct_timeout, cap_start, cap_count, cap_show, and the TAP-like
+# reporting: note, ok, not_ok, check, check_eq, finish.
+# shellcheck shell=sh disable=SC2034,SC2119,SC2120
 set -u
 
 e2edir=$(cd "$(dirname "$0")" && pwd)
@@ -45,7 +48,7 @@ T=
 
 e2e_cleanup() {
 	_rc=$?
-	trap - EXIT INT TERM HUP
+	trap - EXIT INT TERM HUP PIPE
 	for _p in $BGPIDS; do
 		kill -TERM "$_p" 2>/dev/null
 	done
@@ -63,10 +66,17 @@ e2e_cleanup() {
 	if [ -n "$T" ] && [ -d "$T" ]; then
 		if [ "${TI_KEEP_TMP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 	fi
+	case $_rc in
+	0 | 1 | 77 | 99) ;;
+	*)
+		echo "ERROR: the test script itself failed (exit status $_rc)" >&2
+		_rc=99
+		;;
+	esac
 	exit "$_rc"
 }
 trap e2e_cleanup EXIT
-trap 'exit 99' INT TERM HUP
+trap 'exit 99' INT TERM HUP PIPE
 
 skip() {
 	echo "SKIP: $*"
@@ -262,6 +272,22 @@ topo_nat_hops() {
 	done
 }
 
+# topo_src_at NAT 4|6: the source address NAT sees on the device's datagrams (the device's
+# own, or that of the NAT inside it).
+topo_src_at() {
+	_inner=
+	for _tn in $TOPO_NATS; do
+		[ "$_tn" != "$1" ] && [ "$(topo_hops "$_tn")" -gt "$(topo_hops "$1")" ] && _inner=$_tn
+	done
+	case "$_inner:$2" in
+	:4) echo 10.0.1.2 ;;
+	:6) echo fd00:2::2 ;;
+	in:4) echo 10.0.0.2 ;;
+	in:6) echo fd00:1::2 ;;
+	*) hard_error "topo_src_at: no address for $_inner" ;;
+	esac
+}
+
 # ---------------------------------------------------------------- processes
 
 # bg ROLE LOGFILE COMMAND...: start COMMAND in ROLE's namespace (stdout and stderr to
@@ -328,7 +354,7 @@ cap_start() {
 	_if=$2
 	_f=$3
 	shift 3
-	bg "$_r" "$_f.log" tcpdump -i "$_if" -n -U -s 128 -w "$_f" "$@"
+	bg "$_r" "$_f.log" tcpdump -i "$_if" -n -U --immediate-mode -s 128 -w "$_f" "$@"
 	CAP_PID=$LAST_PID
 	wait_for 10 grep -q "listening on" "$_f.log" || hard_error "tcpdump in $_r did not start"
 }

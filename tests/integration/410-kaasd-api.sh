@@ -48,7 +48,7 @@ assert_eq "after kill -9 and restart: still there" 2.05 "$RD_CODE"
 assert_contains "with its candidate" "127.0.0.1:$DEV2_PORT" "$RD_BODY"
 
 # -------------------------------------------------------------- relay
-"$PYTHON" "$top_srcdir/tests/integration/kaasd_device.py" --bind 127.0.0.1 --port "$DEV_PORT" \
+"$PYTHON" "$top_srcdir/tests/e2e/device.py" --bind 127.0.0.1 --port "$DEV_PORT" \
 	--kaasd "127.0.0.1:$KAASD_PORT" --ep dev --state "$T/dev.state" --duration 20 \
 	>"$T/dev.log" 2>&1 &
 DEV_PID=$!
@@ -62,8 +62,8 @@ assert_eq "relay: the device's 4.04 comes back" 4.04 "$RD_CODE"
 kreq GET relay/nobody/hello
 assert_eq "relay: unknown endpoint" "4.04" "$RD_CODE"
 assert_eq "relay: unknown endpoint, diagnostic" "no subscription for this endpoint" "$RD_BODY"
-"$PYTHON" "$top_srcdir/tests/integration/kaasd_device.py" --bind 127.0.0.1 --port "$MUTE_PORT" \
-	--kaasd "127.0.0.1:$KAASD_PORT" --ep mute --state "$T/mute.state" --duration 20 --mute \
+"$PYTHON" "$top_srcdir/tests/e2e/device.py" --bind 127.0.0.1 --port "$MUTE_PORT" \
+	--kaasd "127.0.0.1:$KAASD_PORT" --ep mute --state "$T/mute.state" --duration 20 --no-answer \
 	>"$T/mute.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_log "$T/mute.log" "location" 50
